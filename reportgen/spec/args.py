@@ -1,0 +1,89 @@
+"""Readers for the argument kinds of layers, optimizers and callbacks (see spec.catalog)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import catalog
+from .check import INVALID, Checker
+from .yamlsource import Located
+
+__all__ = ["read_arg", "read_args"]
+
+
+def _size(c: Checker, node: Located, path: str) -> Any:
+    if isinstance(node.value, list):
+        if len(node.value) not in (1, 2, 3):
+            return c.expected(node, path, "a positive integer or a list of 1-3 positive integers")
+        values = [c.integer(item, f"{path}[{i}]", minimum=1) for i, item in enumerate(node.value)]
+        return INVALID if INVALID in values else values
+    return c.integer(node, path, minimum=1)
+
+
+def _shape(c: Checker, node: Located, path: str) -> Any:
+    items = c.sequence(node, path, "a list of positive integers (a shape)", allow_empty=False)
+    if items is INVALID:
+        return INVALID
+    values = [c.integer(item, f"{path}[{i}]", minimum=1) for i, item in enumerate(items)]
+    return INVALID if INVALID in values else values
+
+
+def _regularizer(c: Checker, node: Located, path: str) -> Any:
+    """`{l2: 0.05}`, `{l1: 0.01}` or both."""
+    entries = c.mapping(node, path, catalog.REGULARIZERS, what="a regularizer such as {l2: 0.05}")
+    if entries is INVALID:
+        return INVALID
+    if not entries:
+        return c.expected(node, path, "a regularizer such as {l2: 0.05}")
+    values = {k: c.number(v, f"{path}.{k}", minimum=0) for k, v in entries.items()}
+    return INVALID if INVALID in values.values() else values
+
+
+def _texts(c: Checker, node: Located, path: str) -> Any:
+    items = c.sequence(node, path, "a list of texts", allow_empty=False)
+    if items is INVALID:
+        return INVALID
+    values = [c.string(item, f"{path}[{i}]") if not isinstance(item.value, (int, float)) else str(item.value)
+              for i, item in enumerate(items)]
+    return INVALID if INVALID in values else values
+
+
+_READERS: dict[str, Callable[[Checker, Located, str], Any]] = {
+    "pos_int": lambda c, n, p: c.integer(n, p, minimum=1),
+    "nonneg_int": lambda c, n, p: c.integer(n, p, minimum=0),
+    "int": lambda c, n, p: c.integer(n, p),
+    "size": _size,
+    "shape": _shape,
+    "padding": lambda c, n, p: c.choice(n, p, ("valid", "same")),
+    "activation": lambda c, n, p: c.choice(n, p, catalog.ACTIVATIONS, "an activation:"),
+    "initializer": lambda c, n, p: c.choice(n, p, catalog.INITIALIZERS, "an initializer:"),
+    "regularizer": _regularizer,
+    "bool": lambda c, n, p: c.boolean(n, p),
+    "rate": lambda c, n, p: c.number(n, p, minimum=0, maximum=1),
+    "unit_float": lambda c, n, p: c.number(n, p, minimum=0, maximum=1),
+    "pos_float": lambda c, n, p: c.number(n, p, minimum=0, exclusive_min=True),
+    "nonneg_float": lambda c, n, p: c.number(n, p, minimum=0),
+    "monitor": lambda c, n, p: c.string(n, p),
+    "mode": lambda c, n, p: c.choice(n, p, ("auto", "min", "max")),
+    "text": lambda c, n, p: c.string(n, p),
+    "texts": _texts,
+    "path": lambda c, n, p: c.string(n, p),
+}
+
+
+def read_arg(c: Checker, kind: str, node: Located, path: str) -> Any:
+    """Check one argument of a declared kind."""
+    return _READERS[kind](c, node, path)
+
+
+def read_args(
+    c: Checker, node: Located, path: str, schema: dict[str, str], required: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+) -> dict[str, Any] | Any:
+    """Check an argument mapping against a schema; unknown keys get a did-you-mean."""
+    if node.value is None:
+        node = Located({}, node.mark, {})
+    entries = c.mapping(node, path, [*schema, *extra], required=required)
+    if entries is INVALID:
+        return INVALID
+    values = {key: read_arg(c, schema.get(key, "text"), value, f"{path}.{key}") for key, value in entries.items()}
+    return INVALID if INVALID in values.values() else values

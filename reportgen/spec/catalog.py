@@ -1,0 +1,118 @@
+"""What an experiment file may name: layers and their arguments, optimizers, losses, figures, columns."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACTIVATIONS",
+    "CALLBACKS",
+    "COLUMNS",
+    "DATA_SOURCES",
+    "FIGURES",
+    "LAYERS",
+    "LOSSES",
+    "METRICS",
+    "OPTIMIZERS",
+]
+
+# Argument kinds are checked by spec.layers.read_arg; every layer also takes `name`.
+_CONV = {
+    "filters": "pos_int",
+    "kernel_size": "size",
+    "strides": "size",
+    "padding": "padding",
+    "activation": "activation",
+    "use_bias": "bool",
+    "dilation_rate": "size",
+    "kernel_initializer": "initializer",
+    "kernel_regularizer": "regularizer",
+    "bias_regularizer": "regularizer",
+}
+_POOL = {"pool_size": "size", "strides": "size", "padding": "padding"}
+
+LAYERS: dict[str, dict[str, str]] = {
+    "Dense": {
+        "units": "pos_int",
+        "activation": "activation",
+        "use_bias": "bool",
+        "kernel_initializer": "initializer",
+        "kernel_regularizer": "regularizer",
+        "bias_regularizer": "regularizer",
+    },
+    "Conv1D": _CONV,
+    "Conv2D": _CONV,
+    "MaxPooling1D": _POOL,
+    "MaxPooling2D": _POOL,
+    "AveragePooling2D": _POOL,
+    "GlobalAveragePooling2D": {},
+    "GlobalMaxPooling2D": {},
+    "Flatten": {},
+    "Activation": {"activation": "activation"},
+    "ReLU": {},
+    "Softmax": {},
+    "BatchNormalization": {"momentum": "unit_float", "epsilon": "pos_float", "axis": "int"},
+    "Dropout": {"rate": "rate", "seed": "nonneg_int"},
+    "SpatialDropout2D": {"rate": "rate", "seed": "nonneg_int"},
+    "Reshape": {"target_shape": "shape"},
+}
+# Positional shorthand: `Dense: 128`, `Dropout: 0.2`, `Activation: relu`.
+LAYER_MAIN_ARG = {
+    "Dense": "units",
+    "Conv1D": "filters",
+    "Conv2D": "filters",
+    "MaxPooling1D": "pool_size",
+    "MaxPooling2D": "pool_size",
+    "AveragePooling2D": "pool_size",
+    "Activation": "activation",
+    "Dropout": "rate",
+    "SpatialDropout2D": "rate",
+    "Reshape": "target_shape",
+}
+REQUIRED_ARGS = {"Dense": ("units",), "Conv1D": ("filters", "kernel_size"), "Conv2D": ("filters", "kernel_size"),
+                 "Activation": ("activation",), "Dropout": ("rate",), "SpatialDropout2D": ("rate",), "Reshape": ("target_shape",)}
+
+ACTIVATIONS = ("relu", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "gelu", "swish", "silu",
+               "leaky_relu", "softplus", "softsign", "relu6", "hard_sigmoid", "exponential")
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+                "zeros", "ones", "random_normal", "random_uniform", "orthogonal")
+REGULARIZERS = ("l1", "l2")
+
+OPTIMIZERS: dict[str, dict[str, str]] = {
+    "adam": {"beta_1": "unit_float", "beta_2": "unit_float", "epsilon": "pos_float", "amsgrad": "bool", "weight_decay": "nonneg_float"},
+    "adamw": {"beta_1": "unit_float", "beta_2": "unit_float", "epsilon": "pos_float", "weight_decay": "nonneg_float"},
+    "sgd": {"momentum": "unit_float", "nesterov": "bool", "weight_decay": "nonneg_float"},
+    "rmsprop": {"rho": "unit_float", "momentum": "unit_float", "epsilon": "pos_float"},
+    "adagrad": {"epsilon": "pos_float"},
+    "nadam": {"beta_1": "unit_float", "beta_2": "unit_float", "epsilon": "pos_float"},
+}
+LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
+          "mean_absolute_error")
+METRICS = ("accuracy", "top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error")
+
+CALLBACKS: dict[str, dict[str, str]] = {
+    "EarlyStopping": {"monitor": "monitor", "patience": "nonneg_int", "min_delta": "nonneg_float",
+                      "restore_best_weights": "bool", "mode": "mode"},
+    "ReduceLROnPlateau": {"monitor": "monitor", "factor": "unit_float", "patience": "nonneg_int",
+                          "min_lr": "nonneg_float", "mode": "mode"},
+    "TerminateOnNaN": {},
+}
+
+# Each figure kind and the keys its YAML block takes (besides `caption`).
+FIGURES: dict[str, dict[str, str]] = {
+    "curves": {"runs": "runs", "metrics": "metrics"},
+    "weights": {"run": "run", "layer": "text", "columns": "pos_int"},
+    "confusion": {"run": "run", "normalize": "bool"},
+}
+REQUIRED_FIGURE_KEYS = {"curves": ("runs",), "weights": ("run",), "confusion": ("run",)}
+
+# Columns a results table may show; report.tables renders each.
+COLUMNS = ("run", "architecture", "train_accuracy", "test_accuracy", "train_loss", "test_loss", "params",
+           "epochs", "batch_size", "optimizer", "hyperparameters", "seconds")
+DEFAULT_COLUMNS = ("run", "architecture", "params", "train_accuracy", "test_accuracy")
+
+DATA_SOURCES: dict[str, dict[str, str]] = {
+    "cifar10": {"classes": "texts"},
+    "mnist": {"classes": "texts"},
+    "fashion_mnist": {"classes": "texts"},
+    "idx": {"path": "path", "classes": "texts"},
+    "digits": {"classes": "texts"},
+}

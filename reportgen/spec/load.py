@@ -1,0 +1,167 @@
+"""load_spec: an experiment file -> a validated ExperimentSpec, or a SpecError listing every problem."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecError
+from . import catalog
+from .args import read_args
+from .check import INVALID, Checker
+from .model import DatasetSpec, ExperimentSpec, QuickSpec, RunSpec
+from .report import read_sections
+from .runs import read_layers, read_training
+from .sweep import expand_sweep
+from .yamlsource import Located, load_yaml
+
+__all__ = ["load_spec"]
+
+_TOP = ("title", "course", "pw", "authors", "group", "date", "datasets", "training", "quick", "runs", "report")
+_DATASET = ("source", "scale", "flatten", "labels")
+_RUN = ("title", "dataset", "model", "training", "sweep")
+
+
+def _display(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return str(path.resolve()) if relative.startswith("..") else relative
+
+
+def load_spec(path: str | Path) -> ExperimentSpec:
+    """Read and validate an experiment file; every problem is reported at once."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError([f"{_display(path)}: experiment file not found"])
+    file = _display(path)
+    try:
+        root = load_yaml(path, file)
+    except ValueError as exc:
+        raise SpecError([str(exc)]) from None
+    c = Checker()
+    spec = _experiment(c, root, path, file)
+    if c.problems or spec is INVALID:
+        raise SpecError(c.messages() or [f"{file}:1:1: invalid experiment"])
+    return spec
+
+
+def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentSpec | Any:
+    top = c.mapping(root, "", _TOP, required=("title", "runs"), what="a mapping of experiment settings")
+    if top is INVALID:
+        return INVALID
+    text = {k: c.string(top[k], k) if k in top else "" for k in ("title", "course", "pw", "group")}
+    authors: Any = ()
+    if "authors" in top:
+        items = c.sequence(top["authors"], "authors", "a list of names")
+        authors = INVALID if items is INVALID else tuple(c.each(items, "authors", c.string))
+    date = _date(c, top["date"]) if "date" in top else None
+    datasets = _datasets(c, top["datasets"], path.parent) if "datasets" in top else c.fail(root.mark, "", "missing required key 'datasets'")
+    quick = _quick(c, top["quick"]) if "quick" in top else QuickSpec()
+    defaults = [(top["training"], "training")] if "training" in top else []
+    declared = list(top["datasets"].value) if "datasets" in top and isinstance(top["datasets"].value, dict) else []
+    runs, groups = _runs(c, top["runs"], declared, defaults) if "runs" in top else ({}, {})
+    sections: Any = ()
+    if "report" in top:
+        report = c.mapping(top["report"], "report", ("sections",), required=("sections",))
+        if report is not INVALID and "sections" in report:
+            sections = read_sections(c, report["sections"], "report.sections", groups, path.parent)
+    parts = [*text.values(), authors, date, datasets, quick, runs, sections]
+    if any(p is INVALID for p in parts) or (isinstance(authors, tuple) and INVALID in authors):
+        return INVALID
+    return ExperimentSpec(
+        name=path.stem, file=file, title=text["title"], course=text["course"], pw=text["pw"], authors=authors,
+        group=text["group"], date=date, datasets=datasets, runs=runs, quick=quick, sections=sections,
+    )
+
+
+def _date(c: Checker, node: Located) -> str | Any:
+    if isinstance(node.value, (_dt.date, _dt.datetime)):
+        return node.value.isoformat()[:10]
+    return c.string(node, "date")
+
+
+def _datasets(c: Checker, node: Located, base: Path) -> dict[str, DatasetSpec] | Any:
+    entries = c.mapping(node, "datasets", what="a mapping of dataset names to settings")
+    if entries is INVALID:
+        return INVALID
+    if not entries:
+        return c.expected(node, "datasets", "at least one dataset")
+    out = {}
+    for name, value in entries.items():
+        where = f"datasets.{name}"
+        fields = c.mapping(value, where, required=("source",))
+        if fields is INVALID or "source" not in fields:
+            continue
+        source = c.name_in(fields["source"], f"{where}.source", list(catalog.DATA_SOURCES), "dataset source")
+        if source is INVALID:
+            continue
+        options_schema = catalog.DATA_SOURCES[source]
+        c.mapping(value, where, [*_DATASET, *options_schema])
+        options = read_args(c, Located({k: v for k, v in fields.items() if k in options_schema}, value.mark, value.key_marks),
+                            where, options_schema, required=("path",) if source == "idx" else ())
+        scale = c.boolean(fields["scale"], f"{where}.scale") if "scale" in fields else True
+        flatten = c.boolean(fields["flatten"], f"{where}.flatten") if "flatten" in fields else False
+        labels = c.choice(fields["labels"], f"{where}.labels", ("one_hot", "sparse")) if "labels" in fields else "one_hot"
+        if INVALID in (options, scale, flatten, labels):
+            continue
+        if "path" in options:  # relative to the experiment file, like Markdown files
+            options["path"] = str((base / Path(options["path"]).expanduser()).resolve())
+        out[name] = DatasetSpec(name, source, options, scale, flatten, labels)
+    return out if len(out) == len(entries) else INVALID
+
+
+def _quick(c: Checker, node: Located) -> QuickSpec | Any:
+    entries = c.mapping(node, "quick", ("train", "test", "epochs"))
+    if entries is INVALID:
+        return INVALID
+    values = {k: c.integer(v, f"quick.{k}", minimum=1) for k, v in entries.items()}
+    return INVALID if INVALID in values.values() else QuickSpec(**values)
+
+
+def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tuple[dict[str, RunSpec], dict[str, list[str]]]:
+    """Runs in file order with sweeps expanded; also {written name: [run names]} for references."""
+    entries = c.mapping(node, "runs", what="a mapping of run names to settings")
+    if entries is INVALID:
+        return INVALID, {}
+    if not entries:
+        c.expected(node, "runs", "at least one run")
+        return INVALID, {}
+    runs: dict[str, RunSpec] = {}
+    groups: dict[str, list[str]] = {}
+    for name, value in entries.items():
+        where = f"runs.{name}"
+        fields = c.mapping(value, where, _RUN, required=("model",))
+        if fields is INVALID:
+            continue
+        variants = [(name, value, {})]
+        if "sweep" in fields:
+            variants = expand_sweep(c, name, value, fields["sweep"], f"{where}.sweep")
+        groups[name] = []
+        for run_name, run_node, params in variants:
+            run = _run(c, run_name, run_node.value, where, datasets, defaults, params)
+            if run is INVALID:
+                break
+            if run_name in runs:
+                c.fail(node.key_marks[name], where, f"expected unique run names. Received: '{run_name}' twice")
+                break
+            runs[run_name] = run
+            groups[name].append(run_name)
+    return runs, groups
+
+
+def _run(c: Checker, name: str, fields: dict[str, Located], where: str, datasets: list[str],
+         defaults: list, params: dict[str, Any]) -> RunSpec | Any:
+    if "dataset" in fields:
+        dataset = c.name_in(fields["dataset"], f"{where}.dataset", datasets, "dataset")
+    elif len(datasets) == 1:
+        dataset = datasets[0]
+    else:
+        dataset = c.fail(fields["model"].mark, where, f"missing required key 'dataset' (there are {len(datasets)} datasets)")
+    model = read_layers(c, fields["model"], f"{where}.model") if "model" in fields else INVALID
+    layers = [*defaults, *([(fields["training"], f"{where}.training")] if "training" in fields else [])]
+    training = read_training(c, layers, where)
+    title = c.string(fields["title"], f"{where}.title") if "title" in fields else None
+    if INVALID in (dataset, model, training, title):
+        return INVALID
+    return RunSpec(name=name, dataset=dataset, model=model, training=training, title=title, sweep=params)

@@ -1,0 +1,131 @@
+"""Readers for runs: models as layer lists, training settings and callbacks."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from . import catalog
+from .args import read_args
+from .check import INVALID, Checker
+from .model import CallbackSpec, LayerSpec, ModelSpec, TrainingSpec
+from .yamlsource import Located
+
+__all__ = ["read_layers", "read_training", "TRAINING_KEYS"]
+
+TRAINING_KEYS = ("optimizer", "learning_rate", "loss", "metrics", "epochs", "batch_size", "validation", "seed", "callbacks")
+
+
+def read_layer(c: Checker, node: Located, path: str) -> LayerSpec | Any:
+    """`Flatten`, `{Dense: 128}` or `{Conv2D: {filters: 32, kernel_size: 3}}`."""
+    named = c.single_key(node, path, "a layer: a name such as Flatten, or a mapping such as {Dense: {units: 10}}")
+    if named is INVALID:
+        return INVALID
+    kind, args = named
+    if kind not in catalog.LAYERS:
+        return c.name_in(Located(kind, node.mark), path, list(catalog.LAYERS), "layer")
+    where = f"{path}.{kind}"
+    if args is not None and not isinstance(args.value, (dict, type(None))):
+        main = catalog.LAYER_MAIN_ARG.get(kind)
+        if main is None:
+            return c.expected(args, where, f"a mapping of {kind} arguments")
+        args = Located({main: args}, args.mark, {main: args.mark})
+    if args is None:
+        args = Located({}, node.mark, {})
+    values = read_args(c, args, where, catalog.LAYERS[kind], catalog.REQUIRED_ARGS.get(kind, ()), extra=("name",))
+    return INVALID if values is INVALID else LayerSpec(kind, values)
+
+
+def read_layers(c: Checker, node: Located, path: str) -> ModelSpec | Any:
+    """A model: a list of layers, or a mapping with `layers:`."""
+    if isinstance(node.value, dict):
+        entries = c.mapping(node, path, ["layers"], required=["layers"])
+        if entries is INVALID or "layers" not in entries:
+            return INVALID
+        node, path = entries["layers"], f"{path}.layers"
+    items = c.sequence(node, path, "a list of layers", allow_empty=False)
+    if items is INVALID:
+        return INVALID
+    layers = c.each(items, path, lambda item, p: read_layer(c, item, p))
+    if INVALID in layers:
+        return INVALID
+    names = [layer.name for layer in layers if layer.name]
+    for i, layer in enumerate(layers):
+        if layer.name and names.count(layer.name) > 1:
+            c.fail(items[i].mark, f"{path}[{i}].{layer.kind}.name", f"expected unique layer names. Received: '{layer.name}' twice")
+            return INVALID
+    return ModelSpec(tuple(layers))
+
+
+def _optimizer(c: Checker, node: Located, path: str) -> tuple[str, dict[str, Any]] | Any:
+    named = c.single_key(node, path, "an optimizer such as adam, or {sgd: {momentum: 0.9}}")
+    if named is INVALID:
+        return INVALID
+    kind, args = named
+    if kind not in catalog.OPTIMIZERS:
+        return c.name_in(Located(kind, node.mark), path, list(catalog.OPTIMIZERS), "optimizer")
+    values = read_args(c, args or Located({}, node.mark, {}), f"{path}.{kind}", catalog.OPTIMIZERS[kind])
+    return INVALID if values is INVALID else (kind, values)
+
+
+def _callback(c: Checker, node: Located, path: str) -> CallbackSpec | Any:
+    named = c.single_key(node, path, "a callback such as {EarlyStopping: {patience: 3}}")
+    if named is INVALID:
+        return INVALID
+    kind, args = named
+    if kind not in catalog.CALLBACKS:
+        return c.name_in(Located(kind, node.mark), path, list(catalog.CALLBACKS), "callback")
+    values = read_args(c, args or Located({}, node.mark, {}), f"{path}.{kind}", catalog.CALLBACKS[kind])
+    return INVALID if values is INVALID else CallbackSpec(kind, values)
+
+
+def _validation(c: Checker, node: Located, path: str) -> str | float | Any:
+    if isinstance(node.value, str):
+        return c.choice(node, path, ("test", "none"), "'test', 'none' or a fraction in (0, 1); one of")
+    value = c.number(node, path, minimum=0, maximum=0.9, exclusive_min=True)
+    return value
+
+
+def read_training(c: Checker, layers: list[Located], path: str) -> TrainingSpec | Any:
+    """Merge training mappings (defaults first, then the run's own) into one TrainingSpec."""
+    values: dict[str, Any] = {}
+    ok = True
+    for node, where in layers:
+        entries = c.mapping(node, where, TRAINING_KEYS)
+        if entries is INVALID:
+            ok = False
+            continue
+        for key, value in entries.items():
+            p = f"{where}.{key}"
+            if key == "optimizer":
+                got = _optimizer(c, value, p)
+                if got is not INVALID:
+                    values["optimizer"], values["optimizer_args"] = got
+                    continue
+            elif key == "learning_rate":
+                got = values[key] = c.number(value, p, minimum=0, exclusive_min=True)
+            elif key == "loss":
+                got = values[key] = c.choice(value, p, catalog.LOSSES, "a loss:")
+            elif key == "metrics":
+                items = c.sequence(value, p, "a list of metrics")
+                got = INVALID if items is INVALID else tuple(c.each(items, p, lambda n, q: c.choice(n, q, catalog.METRICS, "a metric:")))
+                if got is not INVALID and INVALID in got:
+                    got = INVALID
+                values[key] = got
+            elif key in ("epochs", "batch_size"):
+                got = values[key] = c.integer(value, p, minimum=1)
+            elif key == "seed":
+                got = values[key] = c.integer(value, p, minimum=0)
+            elif key == "validation":
+                got = values[key] = _validation(c, value, p)
+            else:  # callbacks
+                items = c.sequence(value, p, "a list of callbacks")
+                got = INVALID if items is INVALID else tuple(c.each(items, p, lambda n, q: _callback(c, n, q)))
+                if got is not INVALID and INVALID in got:
+                    got = INVALID
+                values[key] = got
+            ok = ok and got is not INVALID
+    if not ok:
+        return INVALID
+    known = {f.name for f in fields(TrainingSpec)}
+    return TrainingSpec(**{k: v for k, v in values.items() if k in known})

@@ -1,0 +1,105 @@
+"""Expand a run's `sweep:` grid (dotted paths to lists of values) into one run node per combination."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import replace
+from typing import Any
+
+from . import catalog
+from .check import INVALID, Checker
+from .yamlsource import Located
+
+__all__ = ["expand_sweep"]
+
+_STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _steps(path: str) -> list[str | int] | None:
+    steps: list[str | int] = []
+    for part in path.split("."):
+        pos = 0
+        while pos < len(part):
+            match = _STEP.match(part, pos)
+            if not match:
+                return None
+            steps.append(match.group(1) if match.group(1) else int(match.group(2)))
+            pos = match.end()
+        if pos == 0:
+            return None
+    return steps
+
+
+def _with(node: Located, steps: list[str | int], value: Located) -> Located:
+    """A copy of node with the value at steps replaced (mappings gain missing keys); KeyError if no such place."""
+    if not steps:
+        return value
+    head, rest = steps[0], steps[1:]
+    if isinstance(head, int):
+        if not isinstance(node.value, list) or head >= len(node.value):
+            raise KeyError(head)
+        items = list(node.value)
+        items[head] = _with(items[head], rest, value)
+        return replace(node, value=items)
+    if not isinstance(node.value, dict):
+        raise KeyError(head)
+    layer = _layer_key(node)
+    if layer is not None and head != layer:  # `model[0].units` reaches into `{Dense: {units: ..}}`
+        args = node.value[layer]
+        if not isinstance(args.value, dict):
+            main = catalog.LAYER_MAIN_ARG.get(layer)
+            args = Located({main: args} if args.value is not None and main else {}, args.mark, {})
+        return replace(node, value={layer: _with(args, steps, value)})
+    entries = dict(node.value)
+    current = entries.get(head, Located({}, value.mark, {}))  # `training.epochs` on a run with no `training:`
+    entries[head] = _with(current, rest, value)
+    marks = dict(node.key_marks or {})
+    marks.setdefault(head, value.mark)
+    return replace(node, value=entries, key_marks=marks)
+
+
+def _layer_key(node: Located) -> str | None:
+    if isinstance(node.value, dict) and len(node.value) == 1:
+        (key,) = node.value
+        if key in catalog.LAYERS:
+            return key
+    return None
+
+
+def _label(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def expand_sweep(c: Checker, name: str, run: Located, sweep: Located, path: str) -> list[tuple[str, Located, dict[str, Any]]]:
+    """[(run name, run node with the values set, {param: value})] for every grid point; [] on error."""
+    grid = c.mapping(sweep, path, what="a mapping of parameter paths to lists of values")
+    if grid is INVALID or not grid:
+        if grid is not INVALID:
+            c.expected(sweep, path, "at least one parameter path")
+        return []
+    axes: list[tuple[str, list[str | int], list[Located]]] = []
+    for key, values in grid.items():
+        steps = _steps(key)
+        if steps is None:
+            c.fail(sweep.key_marks[key], f"{path}.{key}", "expected a parameter path such as 'training.epochs' or 'model[0].units'")
+            continue
+        items = c.sequence(values, f"{path}.{key}", "a non-empty list of values", allow_empty=False)
+        if items is not INVALID:
+            axes.append((key, steps, items))
+    if len(axes) != len(grid):
+        return []
+    expanded = []
+    base = Located({k: v for k, v in run.value.items() if k != "sweep"}, run.mark, run.key_marks)
+    for combo in itertools.product(*(items for _, _, items in axes)):
+        node, params = base, {}
+        for (key, steps, _), value in zip(axes, combo):
+            try:
+                node = _with(node, steps, value)
+            except KeyError:
+                c.fail(sweep.key_marks[key], f"{path}.{key}", f"expected a path to a value of run '{name}'. Received: '{key}' (no such place)")
+                return []
+            params[str(steps[-1])] = value.plain()
+        label = ", ".join(f"{k}={_label(v)}" for k, v in params.items())
+        expanded.append((f"{name}[{label}]", node, params))
+    return expanded
