@@ -1,0 +1,75 @@
+"""The command line: `python -m reportgen report NAME [--quick] [--force]` and `validate FILE...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import ReportgenError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reportgen", description="Build deep-learning practical-work reports from experiment files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="train (or fetch from the cache) every run and write build/NAME/")
+    report.add_argument("name", help="an experiment in experiments/ (e.g. pw04) or a path to a YAML file")
+    report.add_argument("--quick", action="store_true", help="smoke build: a stratified subset and 1-2 epochs per run")
+    report.add_argument("--force", action="store_true", help="retrain every run even if it is cached")
+    report.add_argument("--out", type=Path, help="output folder (default build/NAME)")
+    report.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
+    validate = commands.add_parser("validate", help="check experiment files and report every problem")
+    validate.add_argument("files", nargs="+", type=Path)
+    return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .pipeline import build
+    from .run.progress import console
+
+    start = time.perf_counter()
+    summary = build(args.name, quick=args.quick, force=args.force, out=args.out, cache_dir=args.cache)
+    elapsed = time.perf_counter() - start
+    if summary.up_to_date:
+        console.print(f"{summary.experiment}: up to date ({len(summary.cached)} runs cached), {summary.out}/report.pdf")
+        return 0
+    console.print(
+        f"{summary.experiment}: {len(summary.trained)} trained, {len(summary.cached)} from cache, "
+        f"{elapsed:.1f} s -> {summary.out}/report.pdf, results.json, figures/"
+    )
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .spec import load_spec
+
+    failed = 0
+    for file in args.files:
+        try:
+            spec = load_spec(file)
+        except ReportgenError as exc:
+            print(exc, file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{file}: ok ({len(spec.runs)} runs, {len(spec.sections)} sections)")
+    return 2 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _report(args) if args.command == "report" else _validate(args)
+    except ReportgenError as exc:
+        print(f"error: {exc}" if "\n" not in str(exc) and not _located(str(exc)) else str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are in the cache; run the same command to go on", file=sys.stderr)
+        return 130
+
+
+def _located(message: str) -> bool:
+    head = message.split(": ", 1)[0]
+    return head.count(":") >= 2  # FILE:LINE:COL

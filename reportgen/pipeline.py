@@ -1,0 +1,100 @@
+"""build: an experiment file -> build/NAME/ (report.pdf, report.html, figures/, results.json), read top to bottom."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ReportgenError
+from .run import Cache, run_experiment
+from .run.runner import plan_keys
+from .spec import ExperimentSpec, load_spec
+
+__all__ = ["BuildSummary", "build", "resolve_experiment"]
+
+
+@dataclass
+class BuildSummary:
+    """What a build did: which runs trained, which came from the cache, where the outputs are."""
+
+    experiment: str
+    out: Path
+    trained: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    up_to_date: bool = False
+
+
+def resolve_experiment(name: str, experiments: Path = Path("experiments")) -> Path:
+    """A NAME in experiments/ or a path to a YAML file."""
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml"):
+        return candidate
+    path = experiments / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in experiments.glob("*.yaml")) if experiments.is_dir() else []
+        from .registry import did_you_mean
+
+        raise ReportgenError(f"unknown experiment '{name}': no {path}; known: {', '.join(known) or '(none)'}.{did_you_mean(name, known)}")
+    return path
+
+
+def build(name: str, quick: bool = False, force: bool = False, out: Path | None = None, cache_dir: Path | None = None,
+          show_progress: bool = True) -> BuildSummary:
+    """Load the spec, train or fetch every run, draw the figures, write the report and results.json."""
+    path = resolve_experiment(name)
+    spec = load_spec(path).with_profile("quick" if quick else "full")
+    out = out or Path("build") / (spec.name if not quick else f"{spec.name}-quick")
+    cache = Cache(cache_dir or Path(os.environ.get("REPORTGEN_CACHE", "build/cache")))
+    summary = BuildSummary(spec.name, out)
+
+    keys = plan_keys(spec, cache)
+    stamp = _stamp(spec, keys)
+    if not force and _is_current(out, stamp) and all(cache.has(k) for k in keys.values()):
+        summary.up_to_date, summary.cached = True, list(keys)
+        return summary
+
+    results = run_experiment(spec, cache, force=force, show_progress=show_progress)
+    summary.trained = [n for n, r in results.items() if not r.from_cache]
+    summary.cached = [n for n, r in results.items() if r.from_cache]
+    _render(spec, results, out)
+    (out / ".stamp").write_text(stamp)
+    return summary
+
+
+def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
+    from .figures import FIGURES, save_figure
+    from .report import build_context, figure_plan, render_html, render_pdf
+
+    out.mkdir(parents=True, exist_ok=True)
+    for item in figure_plan(spec):
+        figure = FIGURES.get(item["options"]["kind"])(item["options"], results)
+        save_figure(figure, out / item["file"])
+    built = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    context = build_context(spec, results, built)
+    html = render_html(context)
+    (out / "report.html").write_text(html, encoding="utf-8")
+    render_pdf(html, out, out / "report.pdf")
+    payload = {"experiment": spec.name, "profile": spec.profile, "runs": {n: r.summary() for n, r in results.items()}}
+    (out / "results.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+def _stamp(spec: ExperimentSpec, keys: dict[str, str]) -> str:
+    """A hash of everything the outputs depend on: the spec, the results' keys, templates and this code."""
+    from .report.html import templates_dir
+
+    digest = hashlib.sha256(repr(spec).encode())
+    digest.update(json.dumps(keys, sort_keys=True).encode())
+    sources = sorted(Path(__file__).parent.rglob("*.py")) + sorted(templates_dir().glob("*"))
+    for source in sources:
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _is_current(out: Path, stamp: str) -> bool:
+    outputs = [out / "report.pdf", out / "report.html", out / "results.json", out / ".stamp"]
+    return all(p.is_file() for p in outputs) and (out / ".stamp").read_text() == stamp

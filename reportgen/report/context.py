@@ -1,0 +1,107 @@
+"""The report context: a plain dict of everything the templates show, from the spec and run results."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from ..spec import ExperimentSpec
+from .markdown import markdown_to_html
+from .notation import architecture, hyperparameters
+from .tables import make_table
+
+__all__ = ["build_context", "figure_plan"]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def figure_plan(spec: ExperimentSpec) -> list[dict[str, Any]]:
+    """Every figure block in order, numbered, with the file it is saved to under the build folder."""
+    plan = []
+    for s, section in enumerate(spec.sections):
+        for b, block in enumerate(section.blocks):
+            if block.kind == "figure":
+                number = len(plan) + 1
+                plan.append({"id": (s, b), "number": number, "file": f"figures/fig{number:02d}-{_slug(block.options['kind'])}.png",
+                             "options": block.options})
+    return plan
+
+
+def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) -> dict[str, Any]:
+    """Title block, numbered sections with tables, figures and text, and the appendix."""
+    figures = {item["id"]: item for item in figure_plan(spec)}
+    sections = []
+    tables = 0
+    for s, section in enumerate(spec.sections):
+        blocks = []
+        for b, block in enumerate(section.blocks):
+            if block.kind == "text":
+                blocks.append({"kind": "text", "html": markdown_to_html(block.options["markdown"])})
+            elif block.kind == "table":
+                tables += 1
+                table = make_table(block.options["runs"], block.options["columns"], spec.runs, results)
+                blocks.append({"kind": "table", "number": tables, "caption": block.options["caption"], **table})
+            else:
+                item = figures[(s, b)]
+                blocks.append({"kind": "figure", "number": item["number"], "src": item["file"],
+                               "caption": block.options["caption"] or _default_caption(block.options)})
+        sections.append({"number": s + 1, "title": section.title, "blocks": blocks})
+    return {
+        "experiment": spec.name,
+        "title": spec.title,
+        "course": spec.course,
+        "pw": spec.pw,
+        "authors": list(spec.authors),
+        "group": spec.group,
+        "date": spec.date or built[:10],
+        "built": built,
+        "profile": spec.profile,
+        "quick": {"train": spec.quick.train, "test": spec.quick.test, "epochs": spec.quick.epochs} if spec.profile == "quick" else None,
+        "sections": sections,
+        "appendix": _appendix(spec, results),
+    }
+
+
+def _default_caption(options: Mapping[str, Any]) -> str:
+    kind = options["kind"]
+    if kind == "curves":
+        return f"Loss and accuracy per epoch of {', '.join(options['runs'])} (solid: train, dashed: validation)."
+    if kind == "weights":
+        return f"Weights of {options['run']}, one image per class, normalised per channel to 0-255."
+    return f"Confusion matrix of {options['run']} on the test set."
+
+
+def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any]:
+    runs, datasets, environments = [], {}, {}
+    for name, run in spec.runs.items():
+        result = results[name]
+        data = result.dataset
+        runs.append({
+            "name": name,
+            "dataset": run.dataset,
+            "architecture": architecture(run.model),
+            "hyperparameters": hyperparameters(run.training, result.epochs),
+            "validation": run.training.validation,
+            "seed": run.training.seed,
+            "params": f"{result.params:,}",
+            "seconds": f"{result.seconds:.1f}",
+            "key": result.key,
+            "from_cache": result.from_cache,
+            "trained_on": ", ".join(result.record["manifest"].get("devices", [])) or result.record["manifest"]["backend"],
+        })
+        datasets.setdefault((run.dataset, data["fingerprint"], data["n_train"], data["n_test"]), {
+            "name": run.dataset,
+            "source": data["source"],
+            "origin": data["origin"],
+            "fingerprint": data["fingerprint"],
+            "sizes": f"{data['n_train']:,} / {data['n_test']:,}",
+            "full_sizes": f"{data['n_train_full']:,} / {data['n_test_full']:,}",
+            "subset": data["n_train"] != data["n_train_full"] or data["n_test"] != data["n_test_full"],
+            "shape": " x ".join(str(d) for d in data["shape"]),
+            "classes": len(data["classes"]),
+        })
+        manifest = result.record["manifest"]
+        environments.setdefault(tuple(sorted((k, str(v)) for k, v in manifest.items())), manifest)
+    return {"runs": runs, "datasets": list(datasets.values()), "environments": list(environments.values())}

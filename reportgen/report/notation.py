@@ -1,0 +1,87 @@
+"""The sheet's architecture notation, from a model spec: CONV D=32, w=h=3, S=1, P='same'; MAXPOOL; DENSE 10."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..spec import LayerSpec, ModelSpec, TrainingSpec
+
+__all__ = ["architecture", "hyperparameters", "layer_notation"]
+
+
+def _pair(value: Any, default: int) -> tuple[int, int]:
+    if value is None:
+        return default, default
+    if isinstance(value, (list, tuple)):
+        return (value[0], value[-1])
+    return value, value
+
+
+def _conv(args: dict[str, Any]) -> str:
+    w, h = _pair(args.get("kernel_size"), 1)
+    size = f"w=h={w}" if w == h else f"w={w}, h={h}"
+    sx, sy = _pair(args.get("strides"), 1)
+    stride = f"S={sx}" if sx == sy else f"S={sx}x{sy}"
+    return f"CONV D={args['filters']}, {size}, {stride}, P='{args.get('padding', 'valid')}'{_extras(args)}"
+
+
+def _pool(word: str) -> Callable[[dict[str, Any]], str]:
+    def notation(args: dict[str, Any]) -> str:
+        size, _ = _pair(args.get("pool_size"), 2)
+        stride = args.get("strides")
+        shown = word if size == 2 else f"{word} {size}"
+        return shown + (f", S={_pair(stride, size)[0]}" if stride is not None and _pair(stride, size)[0] != size else "")
+
+    return notation
+
+
+def _extras(args: dict[str, Any]) -> str:
+    parts = []
+    if args.get("activation") and args["activation"] != "linear":
+        parts.append(args["activation"])
+    for key in ("kernel_regularizer", "bias_regularizer"):
+        for kind, value in (args.get(key) or {}).items():
+            parts.append(f"{kind.upper()}={value:g}")
+    return "".join(f", {p}" for p in parts)
+
+
+_NOTATION: dict[str, Callable[[dict[str, Any]], str]] = {
+    "Dense": lambda a: f"DENSE {a['units']}{_extras(a)}",
+    "Conv1D": _conv,
+    "Conv2D": _conv,
+    "MaxPooling1D": _pool("MAXPOOL"),
+    "MaxPooling2D": _pool("MAXPOOL"),
+    "AveragePooling2D": _pool("AVGPOOL"),
+    "GlobalAveragePooling2D": lambda a: "GLOBAL AVGPOOL",
+    "GlobalMaxPooling2D": lambda a: "GLOBAL MAXPOOL",
+    "Activation": lambda a: a["activation"].upper(),
+    "ReLU": lambda a: "RELU",
+    "Softmax": lambda a: "SOFTMAX",
+    "BatchNormalization": lambda a: "BN",
+    "Dropout": lambda a: f"DROPOUT {a['rate']:g}",
+    "SpatialDropout2D": lambda a: f"SPATIAL DROPOUT {a['rate']:g}",
+    "Reshape": lambda a: "RESHAPE " + "x".join(str(d) for d in a["target_shape"]),
+    "Flatten": lambda a: "",  # the sheet leaves flattening implicit
+}
+
+
+def layer_notation(layer: LayerSpec) -> str:
+    """One layer in the sheet's words ('' for layers the sheet does not show)."""
+    make = _NOTATION.get(layer.kind)
+    return make(layer.args) if make else layer.kind.upper()
+
+
+def architecture(model: ModelSpec) -> str:
+    """The whole stack, layers separated by '; '."""
+    return "; ".join(text for text in (layer_notation(layer) for layer in model.layers) if text)
+
+
+def hyperparameters(training: TrainingSpec, epochs_run: int | None = None) -> str:
+    """Optimizer, learning rate, batch size, epochs, loss and callbacks in one line."""
+    optimizer = training.optimizer + "".join(f", {k}={v}" for k, v in training.optimizer_args.items())
+    epochs = f"{training.epochs} epochs"
+    if epochs_run is not None and epochs_run != training.epochs:
+        epochs = f"{epochs_run} of {training.epochs} epochs"
+    parts = [f"{optimizer} lr={training.learning_rate:g}", f"batch {training.batch_size}", epochs, training.loss]
+    parts += [f"{c.kind}({', '.join(f'{k}={v}' for k, v in c.args.items())})" for c in training.callbacks]
+    return "; ".join(parts)

@@ -1,0 +1,68 @@
+"""Results tables: each column a named cell maker over a run's spec and result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+from ..registry import Registry
+from ..spec import RunSpec
+from .notation import architecture, hyperparameters
+
+__all__ = ["COLUMNS", "Column", "format_percent", "make_table"]
+
+
+class Result(Protocol):
+    """What a table reads of a run's result (run.result.RunResult fits)."""
+
+    metrics: Mapping[str, float]
+    params: int
+    epochs: int
+    seconds: float
+
+
+def format_percent(value: float | None) -> str:
+    """Accuracies as the sheet prints them: 68.2%."""
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _loss(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header, its alignment and how a cell is made."""
+
+    header: str
+    cell: Callable[[str, RunSpec, Result], str]
+    numeric: bool = False
+
+
+COLUMNS: Registry[Column] = Registry("column")
+_COLUMNS = {
+    "run": Column("Run", lambda name, run, res: run.title and f"{name}: {run.title}" or name),
+    "architecture": Column("Architecture", lambda name, run, res: architecture(run.model)),
+    "train_accuracy": Column("Acc. train %", lambda n, r, res: format_percent(res.metrics.get("train_accuracy")), True),
+    "test_accuracy": Column("Acc. test %", lambda n, r, res: format_percent(res.metrics.get("test_accuracy")), True),
+    "train_loss": Column("Loss train", lambda n, r, res: _loss(res.metrics.get("train_loss")), True),
+    "test_loss": Column("Loss test", lambda n, r, res: _loss(res.metrics.get("test_loss")), True),
+    "params": Column("Params", lambda n, r, res: f"{res.params:,}", True),
+    "epochs": Column("Epochs", lambda n, r, res: str(res.epochs), True),
+    "batch_size": Column("Batch", lambda n, r, res: str(r.training.batch_size), True),
+    "optimizer": Column("Optimizer", lambda n, r, res: f"{r.training.optimizer} lr={r.training.learning_rate:g}"),
+    "hyperparameters": Column("Hyper-parameters", lambda n, r, res: hyperparameters(r.training, res.epochs)),
+    "seconds": Column("Time (s)", lambda n, r, res: f"{res.seconds:.1f}", True),
+}
+for _name, _column in _COLUMNS.items():
+    COLUMNS.register(_name)(_column)
+
+
+def make_table(runs: Sequence[str], columns: Sequence[str], specs: Mapping[str, RunSpec], results: Mapping[str, Result]) -> dict[str, Any]:
+    """{headers, numeric, rows}: the cells as printed, one row per run."""
+    chosen = [COLUMNS.get(name) for name in columns]
+    return {
+        "headers": [c.header for c in chosen],
+        "numeric": [c.numeric for c in chosen],
+        "rows": [[c.cell(name, specs[name], results[name]) for c in chosen] for name in runs],
+    }

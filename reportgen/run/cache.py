@@ -1,0 +1,78 @@
+"""A content-addressed result cache: entries are written to a temporary folder and renamed into place."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Cache", "cache_key"]
+
+
+def cache_key(payload: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of everything that decides a result."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Cache:
+    """Entries live at ROOT/ab/abcdef.../ with result.json and arrays.npz (and the saved model)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def entry(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def has(self, key: str) -> bool:
+        return (self.entry(key) / "result.json").is_file()
+
+    def read(self, key: str) -> dict[str, Any]:
+        return json.loads((self.entry(key) / "result.json").read_text(encoding="utf-8"))
+
+    def arrays(self, key: str) -> dict[str, np.ndarray]:
+        with np.load(self.entry(key) / "arrays.npz") as data:
+            return {name: data[name] for name in data.files}
+
+    def write(self, key: str, result: dict[str, Any], arrays: dict[str, np.ndarray], extra: dict[str, Path] | None = None) -> Path:
+        """Write a whole entry, or nothing: a killed process leaves at most a stray temp folder."""
+        final = self.entry(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-{key[:12]}-", dir=self.root))
+        try:
+            np.savez_compressed(tmp / "arrays.npz", **arrays)
+            for name, source in (extra or {}).items():
+                shutil.copyfile(source, tmp / name)
+            (tmp / "result.json").write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
+            if final.exists():  # a concurrent or forced run: replace the old entry
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return final
+
+    def clean_temporaries(self) -> int:
+        """Remove temp folders left by killed runs (their writer's pid is gone); returns how many."""
+        if not self.root.is_dir():
+            return 0
+        stray = [p for p in self.root.glob(".tmp-*") if p.is_dir() and not _alive(p.name.split("-")[1])]
+        for path in stray:
+            shutil.rmtree(path, ignore_errors=True)
+        return len(stray)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return int(pid) != os.getpid()

@@ -1,0 +1,86 @@
+"""Rich progress for training: run i of n, epoch, loss, accuracy and ETA; quiet lines when not a terminal."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+__all__ = ["TrainingProgress", "console"]
+
+console = Console(stderr=True, highlight=False)
+
+
+class TrainingProgress:
+    """One bar for the runs, one for the current run's steps; also plain lines for logs."""
+
+    def __init__(self, total_runs: int, enabled: bool = True):
+        self.total_runs = total_runs
+        self.live = enabled and console.is_terminal
+        self.index = 0
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not self.live,
+        )
+        self._runs = self._progress.add_task("runs", total=total_runs, stats="")
+        self._steps: Any = None
+        self._epochs = 0
+        self._last = 0.0
+
+    def __enter__(self) -> "TrainingProgress":
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._progress.__exit__(*exc)
+
+    def start_run(self, name: str, epochs: int, steps_per_epoch: int) -> None:
+        self.index += 1
+        self._epochs = epochs
+        self._progress.update(self._runs, description=f"run {self.index}/{self.total_runs} {escape(name)}")
+        if self._steps is not None:
+            self._progress.remove_task(self._steps)
+        self._steps = self._progress.add_task(f"  epoch 1/{epochs}", total=epochs * steps_per_epoch, stats="")
+        if not self.live:
+            console.print(f"training {escape(name)} (run {self.index}/{self.total_runs}, {epochs} epochs)")
+
+    def step(self, done: int, epoch: int, logs: dict[str, float]) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.1:  # redraw at most ten times a second
+            return
+        self._last = now
+        self._progress.update(self._steps, completed=done, description=f"  epoch {epoch + 1}/{self._epochs}", stats=_stats(logs))
+
+    def end_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        if not self.live:
+            console.print(f"  epoch {epoch + 1}/{self._epochs}: {_stats(logs)}")
+
+    def end_run(self, line: str) -> None:
+        self._progress.advance(self._runs)
+        console.print(escape(line))
+
+    def skip(self, line: str) -> None:
+        """A run that needs no training (cache hit)."""
+        self.index += 1
+        self._progress.advance(self._runs)
+        console.print(escape(line))
+
+
+def _stats(logs: dict[str, float]) -> str:
+    shown = []
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        if key in logs:
+            shown.append(f"{key} {logs[key]:.4f}")
+    return "  ".join(shown)
+
+

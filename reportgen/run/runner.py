@@ -1,0 +1,101 @@
+"""run_experiment: every run of a spec, from the cache when its key is there, else trained and stored."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..data import DataSource, Dataset, array_fingerprint, file_fingerprint, load, locate
+from ..spec import DatasetSpec, ExperimentSpec
+from .cache import Cache, cache_key
+from .environment import manifest, result_versions
+from .prepared import prepare
+from .progress import TrainingProgress
+from .result import RunResult
+
+__all__ = ["plan_keys", "run_experiment"]
+
+
+class _Data:
+    """Finds, fingerprints and loads each dataset at most once per build."""
+
+    def __init__(self, specs: dict[str, DatasetSpec], memo: Path):
+        self.specs = specs
+        self.memo = memo
+        self._sources: dict[str, DataSource] = {}
+        self._loaded: dict[str, Dataset] = {}
+        self._fingerprints: dict[str, str] = {}
+
+    def source(self, name: str) -> DataSource:
+        if name not in self._sources:
+            spec = self.specs[name]
+            self._sources[name] = locate(spec.source, spec.options)
+        return self._sources[name]
+
+    def fingerprint(self, name: str) -> str:
+        if name not in self._fingerprints:
+            files = self.source(name).files
+            self._fingerprints[name] = file_fingerprint(files, self.memo) if files else array_fingerprint(self.load(name))
+        return self._fingerprints[name]
+
+    def load(self, name: str) -> Dataset:
+        if name not in self._loaded:
+            spec = self.specs[name]
+            self._loaded[name] = load(spec.source, spec.options)
+        return self._loaded[name]
+
+
+def plan_keys(spec: ExperimentSpec, cache: Cache, data: _Data | None = None) -> dict[str, str]:
+    """{run name: cache key}; reads files' fingerprints (memoised), trains nothing."""
+    data = data or _Data(spec.datasets, cache.root / "fingerprints.json")
+    versions = result_versions()
+    keys = {}
+    for name, run in spec.runs.items():
+        dataset = spec.datasets[run.dataset]
+        keys[name] = cache_key({"run": run.canonical(dataset), "data": data.fingerprint(run.dataset), "versions": versions})
+    return keys
+
+
+def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show_progress: bool = True) -> dict[str, RunResult]:
+    """Results for every run in file order; only runs missing from the cache (or all, with force) train."""
+    cache.root.mkdir(parents=True, exist_ok=True)
+    cache.clean_temporaries()
+    data = _Data(spec.datasets, cache.root / "fingerprints.json")
+    keys = plan_keys(spec, cache, data)
+    results: dict[str, RunResult] = {}
+    with TrainingProgress(len(keys), enabled=show_progress) as progress:
+        for name, key in keys.items():
+            if cache.has(key) and not force:
+                results[name] = RunResult(name, key, cache.read(key), True, cache)
+                progress.skip(f"cached  {name}")
+                continue
+            with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir:
+                record, arrays = _train(spec, name, data, progress, Path(workdir))
+                cache.write(key, record, arrays, extra={"model.keras": Path(workdir) / "model.keras"})
+            results[name] = RunResult(name, key, record, False, cache)
+            acc = record["metrics"].get("test_accuracy")
+            shown = f", test accuracy {acc:.1%}" if acc is not None else ""
+            progress.end_run(f"trained {name} in {record['seconds']:.1f} s{shown}")
+    return results
+
+
+def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train one run; the record carries its spec, data description and environment."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+    from .train import devices, train_run  # Keras is imported only when something trains
+
+    run = spec.runs[name]
+    dataset_spec = spec.datasets[run.dataset]
+    dataset = data.load(run.dataset)
+    prepared = prepare(dataset, run.subset)
+    progress.start_run(name, run.training.epochs, max(1, -(-len(prepared.x_train) // run.training.batch_size)))
+    record, arrays = train_run(run, dataset_spec, prepared, progress, workdir)
+    record.update(
+        name=name,
+        run=run.canonical(dataset_spec),
+        dataset=prepared.info(dataset, data.fingerprint(run.dataset)),
+        manifest=manifest(devices()),
+    )
+    return record, arrays

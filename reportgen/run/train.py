@@ -1,0 +1,122 @@
+"""train_run: one RunSpec on prepared data -> its record and arrays (the only module that trains)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import keras
+
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
+
+from ..errors import RunError
+from ..model import build_model, count_params_by_layer
+from ..spec import CallbackSpec, DatasetSpec, RunSpec
+from .prepared import PreparedData
+from .progress import TrainingProgress
+
+__all__ = ["train_run"]
+
+_OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "nadam": "Nadam"}
+_EVAL_BATCH = 1024
+
+
+class _ProgressCallback(keras.callbacks.Callback):
+    def __init__(self, progress: TrainingProgress, steps_per_epoch: int):
+        super().__init__()
+        self.progress = progress
+        self.steps = steps_per_epoch
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self.progress.step(self.epoch * self.steps + batch + 1, self.epoch, _floats(logs))
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self.progress.step((epoch + 1) * self.steps, epoch, _floats(logs))
+        self.progress.end_epoch(epoch, _floats(logs))
+
+
+def _floats(logs: Any) -> dict[str, float]:
+    return {k: float(v) for k, v in (logs or {}).items() if np.ndim(v) == 0}
+
+
+def _callback(spec: CallbackSpec) -> keras.callbacks.Callback:
+    return getattr(keras.callbacks, spec.kind)(**spec.args)
+
+
+def _labels(y: np.ndarray, dataset: DatasetSpec, n_classes: int) -> np.ndarray:
+    return keras.utils.to_categorical(y, n_classes).astype("float32") if dataset.labels == "one_hot" else y
+
+
+def train_run(run: RunSpec, dataset: DatasetSpec, data: PreparedData, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Seeded training, then metrics on the whole train and test sets; the model is saved in workdir."""
+    t = run.training
+    keras.utils.set_random_seed(t.seed)
+    model = build_model(run.model, dataset, data.x_train.shape[1:], data.max_value, run.name)
+    optimizer = getattr(keras.optimizers, _OPTIMIZERS[t.optimizer])(learning_rate=t.learning_rate, **t.optimizer_args)
+    model.compile(optimizer=optimizer, loss=t.loss, metrics=list(t.metrics))
+    n_classes = len(data.class_names)
+    y_train, y_test = _labels(data.y_train, dataset, n_classes), _labels(data.y_test, dataset, n_classes)
+    fit: dict[str, Any] = {}
+    if t.validation == "test":
+        fit["validation_data"] = (data.x_test, y_test)
+    elif isinstance(t.validation, float):
+        fit["validation_split"] = t.validation
+    n_fit = len(data.x_train) if not isinstance(t.validation, float) else int(len(data.x_train) * (1 - t.validation))
+    steps = max(1, -(-n_fit // t.batch_size))
+    callbacks = [_ProgressCallback(progress, steps), *(_callback(c) for c in t.callbacks)]
+    start = time.perf_counter()
+    try:
+        history = model.fit(data.x_train, y_train, batch_size=t.batch_size, epochs=t.epochs, verbose=0,
+                            callbacks=callbacks, shuffle=True, **fit)
+    except (ValueError, TypeError) as exc:
+        raise RunError(f"run '{run.name}' cannot train: {str(exc).splitlines()[0]}") from exc
+    seconds = time.perf_counter() - start
+    train_scores = model.evaluate(data.x_train, y_train, batch_size=_EVAL_BATCH, verbose=0, return_dict=True)
+    test_scores = model.evaluate(data.x_test, y_test, batch_size=_EVAL_BATCH, verbose=0, return_dict=True)
+    probabilities = model.predict(data.x_test, batch_size=_EVAL_BATCH, verbose=0)
+    metrics = {f"train_{k}": float(v) for k, v in train_scores.items()}
+    metrics.update({f"test_{k}": float(v) for k, v in test_scores.items()})
+    model.save(workdir / "model.keras")
+    layers = count_params_by_layer(model)
+    arrays = {f"weights/{layer.name}/{i}": np.asarray(w) for layer in model.layers for i, w in enumerate(layer.get_weights())}
+    arrays["y_test"] = data.y_test.astype("int64")
+    arrays["y_pred"] = probabilities.argmax(axis=-1).astype("int64")
+    record = {
+        "metrics": metrics,
+        "history": {k: [float(x) for x in v] for k, v in history.history.items()},
+        "epochs": len(history.history.get("loss", [])),
+        "params": int(model.count_params()),
+        "layers": layers,
+        "input_shape": list(data.x_train.shape[1:]),
+        "seconds": seconds,
+    }
+    return record, arrays
+
+
+def devices() -> list[str]:
+    """The devices the backend computes on, for the manifest."""
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}" for d in tf.config.list_logical_devices()]
+        if backend == "jax":
+            import jax
+
+            return [str(d) for d in jax.devices()]
+        if backend == "torch":
+            import torch
+
+            return [torch.cuda.get_device_name(0)] if torch.cuda.is_available() else ["cpu"]
+    except Exception:  # the manifest is informative; never fail a run over it
+        pass
+    return [backend]
