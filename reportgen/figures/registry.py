@@ -1,0 +1,87 @@
+"""FIGURES: the YAML figure kinds (curves, weights, confusion) mapped to makers that read run results."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..errors import RenderError
+from ..registry import Registry
+from .confusion import make_confusion
+from .curves import make_curves
+from .weights import make_weight_images
+
+if TYPE_CHECKING:  # only for annotations: importing reportgen.run would pull in the runner
+    from ..run.result import RunResult
+
+__all__ = ["FIGURES", "FigureMaker"]
+
+FigureMaker = Callable[[dict[str, Any], Mapping[str, "RunResult"]], Figure]
+FIGURES: Registry[FigureMaker] = Registry("figure kind")
+
+
+def _result(kind: str, results: Mapping[str, RunResult], name: str) -> RunResult:
+    try:
+        return results[name]
+    except KeyError:
+        known = ", ".join(sorted(results)) or "none"
+        raise RenderError(f"{kind} figure: no result for run '{name}'; results: {known}") from None
+
+
+def _array(kind: str, result: RunResult, key: str) -> np.ndarray:
+    arrays = result.arrays
+    if key not in arrays:
+        raise RenderError(f"{kind} figure: run '{result.name}' saved no array '{key}'; it has: {', '.join(sorted(arrays)) or 'none'}")
+    return arrays[key]
+
+
+@FIGURES.register("curves")
+def curves(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
+    """Loss and accuracy (or `metrics`) per epoch for `runs`, each labelled by its name."""
+    histories = {name: _result("curves", results, name).history for name in options["runs"]}
+    return make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")))
+
+
+@FIGURES.register("weights")
+def weights(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
+    """The kernel of `layer` (default: the first Dense layer) of `run`, one image per class."""
+    result = _result("weights", results, options["run"])
+    layer = _dense_layer(result, options.get("layer"))
+    kernel = np.asarray(_array("weights", result, f"weights/{layer}/0"))
+    shape = [int(d) for d in result.record["input_shape"]]
+    if kernel.ndim != 2 or kernel.shape[0] != math.prod(shape):
+        rows = kernel.shape[0] if kernel.ndim == 2 else f"shape {kernel.shape}"
+        raise RenderError(
+            f"weights figure: layer '{layer}' of run '{result.name}' takes {rows} inputs, not the "
+            f"{math.prod(shape)} values of its {'x'.join(map(str, shape))} input images; the weights figure "
+            "needs a first Dense layer on the flattened input",
+            hint="use a run whose dataset has `flatten: true` and whose first layer is Dense.",
+        )
+    return make_weight_images(kernel, shape, result.dataset["classes"], options.get("columns"))
+
+
+def _dense_layer(result: RunResult, wanted: str | None) -> str:
+    dense = [layer["name"] for layer in result.layers if layer.get("kind") == "Dense"]
+    if wanted is None:
+        if not dense:
+            raise RenderError(f"weights figure: run '{result.name}' has no Dense layer; the weights figure needs "
+                              "a first Dense layer on the flattened input")
+        return dense[0]
+    if wanted not in dense:
+        kinds = {layer["name"]: layer.get("kind") for layer in result.layers}
+        what = f"is a {kinds[wanted]} layer" if wanted in kinds else "has no such layer"
+        raise RenderError(f"weights figure: layer '{wanted}' of run '{result.name}' {what}; "
+                          f"its Dense layers: {', '.join(dense) or 'none'}")
+    return wanted
+
+
+@FIGURES.register("confusion")
+def confusion(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
+    """Test labels against predictions of `run`, counts or (normalize) fractions of each true class."""
+    result = _result("confusion", results, options["run"])
+    y_true, y_pred = _array("confusion", result, "y_test"), _array("confusion", result, "y_pred")
+    return make_confusion(y_true, y_pred, result.dataset["classes"], bool(options.get("normalize", False)))

@@ -1,0 +1,96 @@
+"""FIGURES: the YAML kinds, their adapters over run results, and the render path staying Keras-free."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import CLASSES, make_result
+
+from reportgen.errors import RenderError
+from reportgen.figures import FIGURES, normalise_per_channel
+
+
+def test_known_kinds_and_unknown_kind_message():
+    assert FIGURES.names() == ["confusion", "curves", "weights"]
+    with pytest.raises(KeyError, match=r"unknown figure kind 'curve'; known: confusion, curves, weights\. Did you mean 'curves'\?"):
+        FIGURES.get("curve")
+
+
+def test_curves_adapter_labels_runs_by_name(results):
+    fig = FIGURES.get("curves")({"runs": ["mlp", "dense1"], "caption": "x"}, results)
+    assert [t.get_text() for t in fig.legends[0].get_texts()][:2] == ["mlp", "dense1"]
+    assert len(fig.axes) == 2
+    fig = FIGURES.get("curves")({"runs": ["mlp"], "metrics": ["accuracy"], "kind": "curves"}, results)
+    assert len(fig.axes) == 1
+
+
+def test_curves_adapter_unknown_run(results):
+    with pytest.raises(RenderError, match="no result for run 'cnn'; results: dense1, mlp"):
+        FIGURES.get("curves")({"runs": ["cnn"]}, results)
+
+
+def test_curves_adapter_missing_metric(results):
+    with pytest.raises(RenderError, match="run 'dense1' has no 'mean_squared_error'.*available: accuracy, loss"):
+        FIGURES.get("curves")({"runs": ["dense1"], "metrics": ["mean_squared_error"]}, results)
+
+
+def test_weights_adapter_uses_first_dense_layer_shape_and_classes(results):
+    fig = FIGURES.get("weights")({"run": "dense1", "caption": ""}, results)
+    assert [ax.get_title() for ax in fig.axes] == CLASSES
+    kernel = results["dense1"].arrays["weights/dense/0"]
+    assert np.array_equal(fig.axes[3].get_images()[0].get_array(), normalise_per_channel(kernel[:, 3].reshape(32, 32, 3)))
+
+
+def test_weights_adapter_named_layer_and_columns():
+    rng = np.random.default_rng(0)
+    layers = [{"name": "hidden", "kind": "Dense"}, {"name": "out", "kind": "Dense"}]
+    arrays = {"weights/hidden/0": rng.normal(size=(64, 4)), "weights/out/0": rng.normal(size=(4, 4))}
+    result = make_result("mlp", input_shape=(8, 8), layers=layers, arrays=arrays, classes=list("abcd"))
+    fig = FIGURES.get("weights")({"run": "mlp", "layer": "hidden", "columns": 2}, {"mlp": result})
+    assert len(fig.axes) == 4 and {ax.get_subplotspec().get_geometry()[:2] for ax in fig.axes} == {(2, 2)}
+
+
+def test_weights_adapter_rejects_a_dense_layer_not_on_the_flattened_input():
+    layers = [{"name": "conv1", "kind": "Conv2D"}, {"name": "flatten", "kind": "Flatten"}, {"name": "dense", "kind": "Dense"}]
+    arrays = {"weights/conv1/0": np.zeros((3, 3, 3, 8)), "weights/dense/0": np.zeros((2048, 10))}
+    result = make_result("cnn", layers=layers, arrays=arrays)
+    with pytest.raises(RenderError, match=r"layer 'dense' of run 'cnn' takes 2048 inputs.*needs a first Dense layer on the flattened input"):
+        FIGURES.get("weights")({"run": "cnn"}, {"cnn": result})
+
+
+def test_weights_adapter_layer_errors():
+    layers = [{"name": "conv1", "kind": "Conv2D"}]
+    result = make_result("cnn", layers=layers, arrays={"weights/conv1/0": np.zeros((3, 3, 3, 8))})
+    with pytest.raises(RenderError, match="run 'cnn' has no Dense layer"):
+        FIGURES.get("weights")({"run": "cnn"}, {"cnn": result})
+    with pytest.raises(RenderError, match="layer 'conv1' of run 'cnn' is a Conv2D layer; its Dense layers: none"):
+        FIGURES.get("weights")({"run": "cnn", "layer": "conv1"}, {"cnn": result})
+    with pytest.raises(RenderError, match="layer 'nope' of run 'cnn' has no such layer"):
+        FIGURES.get("weights")({"run": "cnn", "layer": "nope"}, {"cnn": result})
+
+
+def test_confusion_adapter_reads_test_labels_and_predictions(results):
+    from sklearn.metrics import confusion_matrix
+
+    arrays = results["mlp"].arrays
+    fig = FIGURES.get("confusion")({"run": "mlp", "normalize": False}, results)
+    assert np.array_equal(np.asarray(fig.axes[0].get_images()[0].get_array()), confusion_matrix(arrays["y_test"], arrays["y_pred"], labels=range(10)))
+    fig = FIGURES.get("confusion")({"run": "mlp", "normalize": True}, results)
+    assert np.allclose(np.asarray(fig.axes[0].get_images()[0].get_array()).sum(axis=1), 1.0)
+
+
+def test_confusion_adapter_missing_arrays():
+    result = make_result("r", arrays={"y_test": np.array([0, 1])})
+    with pytest.raises(RenderError, match="run 'r' saved no array 'y_pred'; it has: y_test"):
+        FIGURES.get("confusion")({"run": "r"}, {"r": result})
+
+
+def test_figures_import_neither_keras_nor_pyplot():
+    code = ("import sys, reportgen.figures; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('keras', 'tensorflow', 'torch', 'jax') or m == 'matplotlib.pyplot']; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
