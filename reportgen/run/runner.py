@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..data import DataSource, Dataset, array_fingerprint, file_fingerprint, load, locate
+from ..quiet import import_keras
 from ..spec import DatasetSpec, ExperimentSpec
 from .cache import Cache, cache_key
 from .environment import manifest, result_versions
@@ -83,8 +83,8 @@ def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show
 
 def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train one run; the record carries its spec, data description and environment."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
-    from .train import devices, train_run  # Keras is imported only when something trains
+    import_keras()  # quietly, before train imports it: Keras is imported only when something trains
+    from .train import devices, train_run
 
     run = spec.runs[name]
     dataset_spec = spec.datasets[run.dataset]

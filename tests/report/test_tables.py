@@ -1,0 +1,89 @@
+"""Results tables as a grader reads them: snapshots of the cells and of the rendered HTML."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from reportgen.report import format_percent, make_table, render_html
+from reportgen.report.context import build_context
+from reportgen.spec import load_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class FakeResult:
+    """Stands in for run.RunResult with fixed numbers, so snapshots do not depend on training."""
+
+    name: str
+    metrics: dict = field(default_factory=dict)
+    params: int = 0
+    epochs: int = 0
+    seconds: float = 0.0
+    key: str = "0" * 64
+    from_cache: bool = True
+    record: dict = field(default_factory=dict)
+    dataset: dict = field(default_factory=dict)
+
+
+def fake_results(spec) -> dict[str, FakeResult]:
+    results = {}
+    for i, (name, run) in enumerate(spec.runs.items()):
+        results[name] = FakeResult(
+            name=name,
+            metrics={"train_accuracy": 0.5 + i / 50, "test_accuracy": 0.4 + i / 40, "train_loss": 1.5 - i / 10, "test_loss": 1.7 - i / 10},
+            params=1000 * (i + 1) + 7,
+            epochs=run.training.epochs,
+            seconds=12.5 * (i + 1),
+            key=f"{i:064x}",
+            record={"manifest": {"backend": "tensorflow", "keras": "3.x", "devices": ["CPU:0"]}},
+            dataset={"source": "cifar10", "origin": "cifar-10-python.tar.gz", "fingerprint": "f" * 64, "n_train": 50000, "n_test": 10000,
+                     "n_train_full": 50000, "n_test_full": 10000, "shape": [32, 32, 3], "classes": list("abcdefghij")},
+        )
+    return results
+
+
+@pytest.fixture(scope="module")
+def pw04():
+    spec = load_spec(ROOT / "experiments" / "pw04.yaml")
+    return spec, fake_results(spec)
+
+
+def _tables(spec):
+    return [block for section in spec.sections for block in section.blocks if block.kind == "table"]
+
+
+def test_pw04_tables_snapshot(pw04, snapshot) -> None:
+    spec, results = pw04
+    tables = [make_table(t.options["runs"], t.options["columns"], spec.runs, results) for t in _tables(spec)]
+    assert tables == snapshot
+
+
+def test_pw04_table_html_snapshot(pw04, snapshot) -> None:
+    spec, results = pw04
+    html = render_html(build_context(spec, results, "2026-01-01T00:00:00+00:00"))
+    tables = re.findall(r'<table class="results">.*?</table>', html, flags=re.S)
+    assert len(tables) == len(_tables(spec))
+    assert tables == snapshot
+
+
+def test_the_sheets_table1_row_for_the_simple_cnn(pw04) -> None:
+    spec, results = pw04
+    table = make_table(["cnn1"], ["architecture"], spec.runs, results)
+    assert table["rows"] == [["CONV D=32, w=h=3, S=1, P='same'; RELU; MAXPOOL; DENSE 10, softmax"]]
+
+
+def test_accuracies_are_printed_as_the_sheet_does() -> None:
+    assert format_percent(0.682) == "68.2%"
+    assert format_percent(0.62449) == "62.4%"
+    assert format_percent(None) == "n/a"
+
+
+def test_unknown_column_names_the_known_ones(pw04) -> None:
+    spec, results = pw04
+    with pytest.raises(KeyError, match="unknown column 'acc'; known: architecture"):
+        make_table(["cnn1"], ["acc"], spec.runs, results)
