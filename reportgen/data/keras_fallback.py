@@ -1,0 +1,65 @@
+"""Last resort for the Keras datasets: keras.datasets.<name>.load_data(), quiet and fail-fast."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import io
+import socket
+
+import numpy as np
+
+from reportgen.errors import DataError
+from reportgen.quiet import import_keras
+
+__all__ = ["SOCKET_TIMEOUT_S", "keras_available", "fetch", "download"]
+
+# Per socket operation (connect, each read), not for the whole download: a network that
+# drops packets fails after this long instead of hanging; DNS failure is immediate.
+SOCKET_TIMEOUT_S = 15.0
+
+Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def keras_available() -> bool:
+    """Whether Keras is installed (checked without importing it)."""
+    return importlib.util.find_spec("keras") is not None
+
+
+def fetch(name: str) -> Arrays:
+    """Call keras.datasets.<name>.load_data() with its progress bar silenced.
+
+    Tests replace this function (monkeypatch `keras_fallback.fetch`) so that they never
+    touch the network.
+    """
+    import_keras()
+    module = importlib.import_module(f"keras.datasets.{name}")
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(SOCKET_TIMEOUT_S)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return module.load_data()
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _one_line(exc: BaseException, limit: int = 240) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def download(name: str, not_found: str, hint: str) -> Arrays:
+    """Fetch `name` through Keras; on failure raise one DataError line: `not_found`, why, hint.
+
+    `not_found` says what was looked for and where, e.g. "dataset 'cifar10' not found:
+    looked for ... in REPORTGEN_DATA_PATH (unset) and /root/.keras/datasets".
+    """
+    try:
+        return fetch(name)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # URLError, HTTPError, hash mismatch, ImportError, ...
+        raise DataError(
+            f"{not_found}, and the download failed ({_one_line(exc)}).", hint=hint
+        ) from exc

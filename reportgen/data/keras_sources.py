@@ -1,0 +1,206 @@
+"""The Keras datasets (cifar10, mnist, fashion_mnist): local files first, a Keras download last."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reportgen.data import keras_fallback
+from reportgen.data.cifarfile import (
+    ARCHIVE_NAME,
+    CIFAR10_CLASSES,
+    FOLDER_NAME,
+    batch_folder_files,
+    read_cifar10,
+)
+from reportgen.data.dataset import Dataset, DataSource, digit_names, make_dataset
+from reportgen.data.idxfile import find_idx_files, read_idx_dataset
+from reportgen.data.paths import SYSTEM_DIRS, describe_search_path, keras_datasets_dir, search_path
+from reportgen.data.sources import SOURCES, Source
+from reportgen.errors import DataError
+
+__all__ = ["FASHION_MNIST_CLASSES", "MNIST_CLASSES"]
+
+MNIST_CLASSES = digit_names(10)
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Place:
+    path: Path
+    kind: str  # "cifar": archive or batch folder; "idx": folder of 4 idx files; "npz": mnist.npz
+
+
+@dataclass(frozen=True)
+class _KerasDataset:
+    name: str
+    class_names: tuple[str, ...]
+    looked_for: str
+    hint: str
+    places: Callable[[], list[_Place]]
+
+
+def _cifar_places() -> list[_Place]:
+    places = [_Place(d / n, "cifar") for d in search_path() for n in (ARCHIVE_NAME, FOLDER_NAME)]
+    cache = keras_datasets_dir()
+    names = (
+        ARCHIVE_NAME,
+        "cifar-10-batches-py-target_archive",  # Keras 3 keeps the downloaded tar.gz under this name
+        "cifar-10-batches-py.tar.gz",  # Keras 2
+        f"cifar-10-batches-py-target/{FOLDER_NAME}",  # Keras 3 extraction
+        FOLDER_NAME,  # Keras 2 extraction
+    )
+    return places + [_Place(cache / n, "cifar") for n in names]
+
+
+def _mnist_places() -> list[_Place]:
+    places = [
+        p
+        for d in search_path()
+        for p in (_Place(d / "mnist", "idx"), _Place(d / "mnist.npz", "npz"))
+    ]
+    return places + [_Place(keras_datasets_dir() / "mnist.npz", "npz")]
+
+
+def _fashion_places() -> list[_Place]:
+    places = [
+        _Place(d / n, "idx") for d in search_path() for n in ("fashion_mnist", "fashion-mnist")
+    ]
+    places += [_Place(d, "idx") for d in SYSTEM_DIRS.get("fashion_mnist", ())]
+    return places + [_Place(keras_datasets_dir() / "fashion-mnist", "idx")]
+
+
+_IDX4 = "the four idx files (train-images-idx3-ubyte.gz, ...)"
+_DATASETS = {
+    "cifar10": _KerasDataset(
+        "cifar10", CIFAR10_CLASSES, f"{ARCHIVE_NAME} or {FOLDER_NAME}/",
+        "put the official archive in a folder on REPORTGEN_DATA_PATH.", _cifar_places,
+    ),
+    "mnist": _KerasDataset(
+        "mnist", MNIST_CLASSES, f"mnist/ with {_IDX4} or mnist.npz",
+        "put mnist.npz, or a mnist/ folder with the four idx files, "
+        "in a folder on REPORTGEN_DATA_PATH.",
+        _mnist_places,
+    ),
+    "fashion_mnist": _KerasDataset(
+        "fashion_mnist", FASHION_MNIST_CLASSES, f"fashion_mnist/ or fashion-mnist/ with {_IDX4}",
+        "apt-get install dataset-fashion-mnist, or put a fashion_mnist/ folder with the four idx "
+        "files in a folder on REPORTGEN_DATA_PATH.",
+        _fashion_places,
+    ),
+}  # fmt: skip
+
+
+def _files_at(place: _Place) -> tuple[Path, ...] | None:
+    if place.kind == "idx":
+        return find_idx_files(place.path) if place.path.is_dir() else None
+    if place.kind == "cifar" and place.path.is_dir():
+        return batch_folder_files(place.path)
+    return (place.path,) if place.path.is_file() else None
+
+
+def _find(ds: _KerasDataset) -> DataSource | None:
+    for place in ds.places():
+        files = _files_at(place)
+        if files:
+            return DataSource(
+                ds.name, tuple(str(f.absolute()) for f in files), str(place.path.absolute())
+            )
+    return None
+
+
+def _not_found(ds: _KerasDataset) -> str:
+    places = [describe_search_path()] + [str(d) for d in SYSTEM_DIRS.get(ds.name, ())]
+    places.append(str(keras_datasets_dir()))
+    where = ", ".join(places[:-1]) + f" and {places[-1]}"
+    return f"dataset '{ds.name}' not found: looked for {ds.looked_for} in {where}"
+
+
+def _read_npz(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            x_train, y_train, x_test, y_test = (
+                npz[k] for k in ("x_train", "y_train", "x_test", "y_test")
+            )
+    except KeyError as exc:
+        raise DataError(
+            f"{path}: expected arrays x_train, y_train, x_test, y_test ({exc})"
+        ) from exc
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: cannot read npz file ({exc})") from exc
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _read_local(ds: _KerasDataset, found: DataSource, opts: Mapping[str, Any]) -> Dataset:
+    first = Path(found.files[0])
+    names = ds.class_names
+    if ds.name == "cifar10":
+        train, test, names = read_cifar10(first if len(found.files) == 1 else first.parent)
+    elif first.suffix == ".npz":
+        train, test = _read_npz(first)
+    else:
+        train, test = read_idx_dataset(tuple(Path(f) for f in found.files))
+    return make_dataset(
+        ds.name,
+        train,
+        test,
+        names,
+        origin=found.origin,
+        files=found.files,
+        rename=opts.get("classes"),
+    )
+
+
+def _channels_last(x: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> (N, H, W, C), for a Keras configured with channels_first."""
+    if x.ndim == 4 and x.shape[1] in (1, 3) and x.shape[-1] not in (1, 3):
+        return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    return x
+
+
+def _locate(ds: _KerasDataset, opts: Mapping[str, Any]) -> DataSource:
+    found = _find(ds)
+    if found is not None:
+        return found
+    if not keras_fallback.keras_available():
+        raise DataError(
+            f"{_not_found(ds)}, and Keras is not installed to download it.", hint=ds.hint
+        )
+    origin = f"keras.datasets.{ds.name}.load_data() (downloads into {keras_datasets_dir()})"
+    return DataSource(ds.name, (), origin)
+
+
+def _read(ds: _KerasDataset, found: DataSource, opts: Mapping[str, Any]) -> Dataset:
+    if found.files:
+        return _read_local(ds, found, opts)
+    (x_train, y_train), (x_test, y_test) = keras_fallback.download(ds.name, _not_found(ds), ds.hint)
+    # Keras has cached the files now: read those, so the next build finds the same files.
+    cached = _find(ds)
+    if cached is not None:
+        return _read_local(ds, cached, opts)
+    train, test = (_channels_last(x_train), y_train), (_channels_last(x_test), y_test)
+    return make_dataset(
+        ds.name, train, test, ds.class_names, origin=found.origin, rename=opts.get("classes")
+    )
+
+
+def _register(ds: _KerasDataset) -> None:
+    def locate(opts: Mapping[str, Any]) -> DataSource:
+        return _locate(ds, opts)
+
+    def read(found: DataSource, opts: Mapping[str, Any]) -> Dataset:
+        return _read(ds, found, opts)
+
+    SOURCES.register(ds.name)(Source(locate=locate, read=read))
+
+
+for _ds in _DATASETS.values():
+    _register(_ds)

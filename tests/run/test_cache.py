@@ -1,0 +1,44 @@
+"""The result cache: keys, atomic writes, stray temporaries."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from reportgen.run import Cache, cache_key
+
+
+def test_key_is_independent_of_dict_order() -> None:
+    assert cache_key({"a": 1, "b": [1, 2]}) == cache_key({"b": [1, 2], "a": 1})
+    assert cache_key({"a": 1}) != cache_key({"a": 2})
+
+
+def test_write_then_read(tmp_path) -> None:
+    cache = Cache(tmp_path)
+    cache.write("ab" * 32, {"metrics": {"x": 1.0}}, {"w": np.arange(3)})
+    assert cache.has("ab" * 32) and cache.read("ab" * 32) == {"metrics": {"x": 1.0}}
+    assert cache.arrays("ab" * 32)["w"].tolist() == [0, 1, 2]
+
+
+def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = Cache(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez_compressed", broken)
+    with pytest.raises(OSError):
+        cache.write("cd" * 32, {}, {"w": np.zeros(2)})
+    assert not cache.has("cd" * 32)
+    assert list(tmp_path.glob(".tmp-*")) == []
+
+
+def test_temporaries_of_dead_writers_are_cleaned(tmp_path) -> None:
+    dead = tmp_path / ".tmp-999999999-abc-x"
+    alive = tmp_path / f".tmp-{os.getppid()}-abc-y"
+    dead.mkdir()
+    alive.mkdir()
+    assert Cache(tmp_path).clean_temporaries() == 1
+    assert not dead.exists() and alive.exists()

@@ -1,0 +1,72 @@
+"""Valid experiment files: defaults, sweeps, profiles and the canonical run spec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reportgen.spec import load_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _spec(tmp_path: Path, text: str):
+    file = tmp_path / "x.yaml"
+    file.write_text(text)
+    return load_spec(file)
+
+
+BASE = """\
+title: t
+datasets:
+  d: {source: idx, path: data/letters, classes: [A, B]}
+training: {epochs: 7, batch_size: 64, optimizer: {sgd: {momentum: 0.9}}, learning_rate: 0.01}
+runs:
+  a:
+    model:
+      - Dense: 32
+      - Dropout: 0.5
+      - Dense: {units: 2, activation: softmax}
+    training: {epochs: 3}
+"""
+
+
+def test_run_training_overrides_defaults_key_by_key(tmp_path: Path) -> None:
+    run = _spec(tmp_path, BASE).runs["a"]
+    assert (run.training.epochs, run.training.batch_size, run.training.learning_rate) == (3, 64, 0.01)
+    assert (run.training.optimizer, run.training.optimizer_args) == ("sgd", {"momentum": 0.9})
+    assert [layer.args for layer in run.model.layers] == [{"units": 32}, {"rate": 0.5}, {"units": 2, "activation": "softmax"}]
+
+
+def test_dataset_paths_resolve_against_the_file_and_stay_out_of_the_cache_key(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, BASE)
+    dataset = spec.datasets["d"]
+    assert dataset.options["path"] == str(tmp_path / "data" / "letters")
+    assert "path" not in spec.runs["a"].canonical(dataset)["dataset"]["options"]
+
+
+def test_sweep_expands_a_grid_into_named_runs(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, BASE + "    sweep:\n      model[0].units: [16, 64]\n      training.epochs: [1, 2]\n")
+    assert list(spec.runs) == ["a[units=16, epochs=1]", "a[units=16, epochs=2]", "a[units=64, epochs=1]", "a[units=64, epochs=2]"]
+    run = spec.runs["a[units=64, epochs=2]"]
+    assert run.model.layers[0].args["units"] == 64 and run.training.epochs == 2 and run.sweep == {"units": 64, "epochs": 2}
+
+
+def test_a_sweep_name_in_a_report_stands_for_all_its_runs(tmp_path: Path) -> None:
+    text = BASE + "    sweep: {training.seed: [1, 2]}\nreport:\n  sections:\n    - title: s\n      content:\n        - curves: {runs: [a]}\n"
+    block = _spec(tmp_path, text).sections[0].blocks[0]
+    assert block.options["runs"] == ["a[seed=1]", "a[seed=2]"]
+
+
+def test_quick_profile_caps_epochs_and_takes_a_subset(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, BASE + "quick: {train: 100, test: 50, epochs: 2}\n")
+    quick = spec.with_profile("quick")
+    assert quick.runs["a"].training.epochs == 2 and quick.runs["a"].subset == (100, 50)
+    assert spec.runs["a"].canonical(spec.datasets["d"]) != quick.runs["a"].canonical(quick.datasets["d"])
+
+
+@pytest.mark.parametrize("name", ["demo", "pw04"])
+def test_shipped_experiments_are_valid(name: str) -> None:
+    spec = load_spec(ROOT / "experiments" / f"{name}.yaml")
+    assert spec.runs and spec.sections

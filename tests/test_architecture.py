@@ -1,0 +1,57 @@
+"""The layering of ARCHITECTURE.md, checked: imports point down the stack, and the render path never loads Keras."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "reportgen"
+
+# What each area may import from reportgen (besides itself).
+ALLOWED = {
+    "spec": {"errors", "registry"},
+    "data": {"errors", "registry", "quiet"},
+    "model": {"errors", "registry", "spec", "quiet"},
+    "run": {"errors", "registry", "spec", "data", "model", "quiet"},
+    "figures": {"errors", "registry", "run"},
+    "report": {"errors", "registry", "spec"},
+}
+
+
+def _reportgen_imports(path: Path, area: str) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module and node.module.startswith("reportgen."):
+                found.add(node.module.split(".")[1])
+            elif node.level == 2 and node.module:
+                found.add(node.module.split(".")[0])
+            elif node.level == 2:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("reportgen."))
+    return found - {area}
+
+
+@pytest.mark.parametrize("area", sorted(ALLOWED))
+def test_imports_point_down_the_stack(area: str) -> None:
+    for path in sorted((PACKAGE / area).rglob("*.py")):
+        extra = _reportgen_imports(path, area) - ALLOWED[area]
+        assert not extra, f"{path.relative_to(PACKAGE.parent)} imports {sorted(extra)}"
+
+
+@pytest.mark.parametrize("area", ["spec", "report", "figures", "pipeline"])
+def test_render_path_modules_do_not_import_keras(area: str) -> None:
+    code = f"import sys, reportgen.{area}; print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_module_has_a_one_line_docstring() -> None:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+        assert doc and "\n" not in doc.strip(), f"{path.relative_to(PACKAGE.parent)} needs a one-line docstring"
