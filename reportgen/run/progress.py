@@ -23,11 +23,12 @@ class TrainingProgress:
         self.index = 0
         self._progress = Progress(
             TextColumn("{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=24),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[stats]}"),
             TimeElapsedColumn(),
+            TextColumn("ETA"),
             TimeRemainingColumn(),
+            TextColumn("{task.fields[stats]}"),  # last: a narrow terminal cuts the numbers, not the bars
             console=console,
             transient=True,
             disable=not self.live,
@@ -76,11 +77,10 @@ class TrainingProgress:
         console.print(escape(line))
 
 
+_SHORT = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
+
+
 def _stats(logs: dict[str, float]) -> str:
-    shown = []
-    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        if key in logs:
-            shown.append(f"{key} {logs[key]:.4f}")
-    return "  ".join(shown)
+    return " ".join(f"{short} {logs[key]:.4f}" for key, short in _SHORT.items() if key in logs)
 
 

@@ -11,15 +11,15 @@ import numpy as np
 
 import keras
 
-logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
-
 from ..errors import RunError
 from ..model import build_model, count_params_by_layer
 from ..spec import CallbackSpec, DatasetSpec, RunSpec
 from .prepared import PreparedData
 from .progress import TrainingProgress
 
-__all__ = ["train_run"]
+__all__ = ["devices", "train_run"]
+
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
 
 _OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "nadam": "Nadam"}
 _EVAL_BATCH = 1024

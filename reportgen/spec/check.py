@@ -83,7 +83,7 @@ class Checker:
         if not isinstance(node.value, list):
             return self.expected(node, path, what)
         if not node.value and not allow_empty:
-            return self.expected(node, path, f"a non-empty list")
+            return self.expected(node, path, "a non-empty list")
         return node.value
 
     def single_key(self, node: Located, path: str, what: str) -> tuple[str, Located | None] | Any:
@@ -163,5 +163,3 @@ def _int_words(minimum: int | None, maximum: int | None) -> str:
         return f"an integer >= {minimum}"
     return "an integer"
 
-
-join = _join

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ _SAFE_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
+
+
+_FLOAT_1_2 = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,10 @@ class _Converter:
             return Located(values, mark, key_marks)
         if isinstance(node, yaml.SequenceNode):
             return Located([self.convert(item) for item in node.value], mark)
-        return Located(self.constructor.construct_object(node), mark)
+        value = self.constructor.construct_object(node)
+        if isinstance(value, str) and node.style is None and _FLOAT_1_2.fullmatch(value):
+            value = float(value)  # YAML 1.2 reads `1e-3` as a number; PyYAML (1.1) would keep the text
+        return Located(value, mark)
 
 
 def load_yaml(path: Path, display: str | None = None) -> Located:

@@ -23,7 +23,7 @@ from reportgen.data import paths as data_paths
 from reportgen.data.keras_sources import FASHION_MNIST_CLASSES
 from reportgen.errors import DataError
 
-NOTMNIST = Path("/work/shared/data/notmnist-10k")
+NOTMNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "notmnist-10k"  # shared/ lies beside the checkout
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 

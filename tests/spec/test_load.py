@@ -70,3 +70,12 @@ def test_quick_profile_caps_epochs_and_takes_a_subset(tmp_path: Path) -> None:
 def test_shipped_experiments_are_valid(name: str) -> None:
     spec = load_spec(ROOT / "experiments" / f"{name}.yaml")
     assert spec.runs and spec.sections
+
+
+def test_exponent_numbers_are_numbers_as_in_yaml_1_2(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, BASE.replace("learning_rate: 0.01", "learning_rate: 1e-3"))
+    assert spec.runs["a"].training.learning_rate == 0.001
+    quoted = tmp_path / "q.yaml"
+    quoted.write_text(BASE.replace("learning_rate: 0.01", "learning_rate: '1e-3'"))
+    with pytest.raises(Exception, match="learning_rate: expected a number > 0. Received: '1e-3'"):
+        load_spec(quoted)
