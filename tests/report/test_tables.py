@@ -66,7 +66,7 @@ def test_pw04_tables_snapshot(pw04, snapshot) -> None:
 def test_pw04_table_html_snapshot(pw04, snapshot) -> None:
     spec, results = pw04
     html = render_html(build_context(spec, results, "2026-01-01T00:00:00+00:00"))
-    tables = re.findall(r'<table class="results">.*?</table>', html, flags=re.S)
+    tables = re.findall(r'<p class="caption">.*?</table>', html, flags=re.S)
     assert len(tables) == len(_tables(spec))
     assert tables == snapshot
 
