@@ -1,50 +1,37 @@
-"""PreparedData: a loaded dataset cut to a run's subset, still uint8."""
+"""prepare: a loaded dataset cut to a run's stratified subset (still uint8), and how the report describes it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
-
-import numpy as np
 
 from ..data import Dataset, stratified_subset
 
-__all__ = ["PreparedData", "prepare"]
+__all__ = ["describe", "prepare"]
 
 SUBSET_SEED = 0  # every run of a quick build sees the same subset
 
 
-@dataclass(frozen=True)
-class PreparedData:
-    """The arrays a run trains and is evaluated on."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    class_names: tuple[str, ...]
-    max_value: int
-
-    def info(self, dataset: Dataset, fingerprint: str) -> dict[str, Any]:
-        """What the report's appendix says of this data."""
-        return {
-            "source": dataset.source,
-            "origin": dataset.origin,
-            "fingerprint": fingerprint,
-            "n_train": int(len(self.x_train)),
-            "n_test": int(len(self.x_test)),
-            "n_train_full": int(len(dataset.x_train)),
-            "n_test_full": int(len(dataset.x_test)),
-            "shape": list(self.x_train.shape[1:]),
-            "classes": list(self.class_names),
-        }
-
-
-def prepare(dataset: Dataset, subset: tuple[int, int] | None) -> PreparedData:
+def prepare(dataset: Dataset, subset: tuple[int, int] | None) -> Dataset:
     """The whole dataset, or a class-stratified subset of (train, test) sizes."""
-    x_train, y_train, x_test, y_test = dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test
-    if subset is not None:
-        train_idx = stratified_subset(y_train, subset[0], SUBSET_SEED)
-        test_idx = stratified_subset(y_test, subset[1], SUBSET_SEED)
-        x_train, y_train, x_test, y_test = x_train[train_idx], y_train[train_idx], x_test[test_idx], y_test[test_idx]
-    return PreparedData(x_train, y_train, x_test, y_test, dataset.class_names, dataset.max_value)
+    if subset is None:
+        return dataset
+    train = stratified_subset(dataset.y_train, subset[0], SUBSET_SEED)
+    test = stratified_subset(dataset.y_test, subset[1], SUBSET_SEED)
+    return replace(dataset, x_train=dataset.x_train[train], y_train=dataset.y_train[train],
+                   x_test=dataset.x_test[test], y_test=dataset.y_test[test])
+
+
+def describe(used: Dataset, full: Dataset, fingerprint: str) -> dict[str, Any]:
+    """What the report's appendix says of the data a run used."""
+    return {
+        "source": full.source,
+        "origin": full.origin,
+        "fingerprint": fingerprint,
+        "n_train": int(len(used.x_train)),
+        "n_test": int(len(used.x_test)),
+        "n_train_full": int(len(full.x_train)),
+        "n_test_full": int(len(full.x_test)),
+        "shape": list(used.x_train.shape[1:]),
+        "classes": list(used.class_names),
+    }

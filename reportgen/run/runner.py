@@ -11,7 +11,7 @@ from ..quiet import import_keras
 from ..spec import DatasetSpec, ExperimentSpec
 from .cache import Cache, cache_key
 from .environment import manifest, result_versions
-from .prepared import prepare
+from .prepared import describe, prepare
 from .progress import TrainingProgress
 from .result import RunResult
 
@@ -95,7 +95,7 @@ def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgr
     record.update(
         name=name,
         run=run.canonical(dataset_spec),
-        dataset=prepared.info(dataset, data.fingerprint(run.dataset)),
+        dataset=describe(prepared, dataset, data.fingerprint(run.dataset)),
         manifest=manifest(devices()),
     )
     return record, arrays

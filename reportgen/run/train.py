@@ -14,7 +14,7 @@ import keras
 from ..errors import RunError
 from ..model import build_model, count_params_by_layer
 from ..spec import CallbackSpec, DatasetSpec, RunSpec
-from .prepared import PreparedData
+from ..data import Dataset
 from .progress import TrainingProgress
 
 __all__ = ["devices", "train_run"]
@@ -55,7 +55,7 @@ def _labels(y: np.ndarray, dataset: DatasetSpec, n_classes: int) -> np.ndarray:
     return keras.utils.to_categorical(y, n_classes).astype("float32") if dataset.labels == "one_hot" else y
 
 
-def train_run(run: RunSpec, dataset: DatasetSpec, data: PreparedData, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Seeded training, then metrics on the whole train and test sets; the model is saved in workdir."""
     t = run.training
     keras.utils.set_random_seed(t.seed)

@@ -57,26 +57,25 @@ def read_layers(c: Checker, node: Located, path: str) -> ModelSpec | Any:
     return ModelSpec(tuple(layers))
 
 
-def _optimizer(c: Checker, node: Located, path: str) -> tuple[str, dict[str, Any]] | Any:
-    named = c.single_key(node, path, "an optimizer such as adam, or {sgd: {momentum: 0.9}}")
+def _named(c: Checker, node: Located, path: str, schema: dict[str, dict[str, str]], kind: str, example: str) -> tuple[str, dict[str, Any]] | Any:
+    """`name` or `{name: {args}}` of a catalogue (optimizers, callbacks), arguments checked."""
+    named = c.single_key(node, path, f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} such as {example}")
     if named is INVALID:
         return INVALID
-    kind, args = named
-    if kind not in catalog.OPTIMIZERS:
-        return c.name_in(Located(kind, node.mark), path, list(catalog.OPTIMIZERS), "optimizer")
-    values = read_args(c, args or Located({}, node.mark, {}), f"{path}.{kind}", catalog.OPTIMIZERS[kind])
-    return INVALID if values is INVALID else (kind, values)
+    name, args = named
+    if name not in schema:
+        return c.name_in(Located(name, node.mark), path, list(schema), kind)
+    values = read_args(c, args or Located({}, node.mark, {}), f"{path}.{name}", schema[name])
+    return INVALID if values is INVALID else (name, values)
+
+
+def _optimizer(c: Checker, node: Located, path: str) -> tuple[str, dict[str, Any]] | Any:
+    return _named(c, node, path, catalog.OPTIMIZERS, "optimizer", "adam, or {sgd: {momentum: 0.9}}")
 
 
 def _callback(c: Checker, node: Located, path: str) -> CallbackSpec | Any:
-    named = c.single_key(node, path, "a callback such as {EarlyStopping: {patience: 3}}")
-    if named is INVALID:
-        return INVALID
-    kind, args = named
-    if kind not in catalog.CALLBACKS:
-        return c.name_in(Located(kind, node.mark), path, list(catalog.CALLBACKS), "callback")
-    values = read_args(c, args or Located({}, node.mark, {}), f"{path}.{kind}", catalog.CALLBACKS[kind])
-    return INVALID if values is INVALID else CallbackSpec(kind, values)
+    named = _named(c, node, path, catalog.CALLBACKS, "callback", "{EarlyStopping: {patience: 3}}")
+    return INVALID if named is INVALID else CallbackSpec(*named)
 
 
 def _validation(c: Checker, node: Located, path: str) -> str | float | Any:

@@ -2,40 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
-
 import numpy as np
 import pytest
 
-try:  # the real class when reportgen.run imports; a same-shaped stand-in while it cannot
-    from reportgen.run.result import RunResult
-except ImportError:  # pragma: no cover - only while a sibling package is half-written
-
-    @dataclass(frozen=True)
-    class RunResult:  # type: ignore[no-redef]
-        name: str
-        key: str
-        record: dict[str, Any]
-        from_cache: bool
-        cache: Any
-
-        @property
-        def history(self) -> dict[str, list[float]]:
-            return self.record["history"]
-
-        @property
-        def dataset(self) -> dict[str, Any]:
-            return self.record["dataset"]
-
-        @property
-        def layers(self) -> list[dict[str, Any]]:
-            return self.record["layers"]
-
-        @cached_property
-        def arrays(self) -> dict[str, np.ndarray]:
-            return self.cache.arrays(self.key)
+from reportgen.run.result import RunResult
 
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
