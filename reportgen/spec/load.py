@@ -11,6 +11,7 @@ from ..errors import SpecError
 from . import catalog
 from .args import read_args
 from .check import INVALID, Checker
+from .convolution import read_convolution
 from .model import DatasetSpec, ExperimentSpec, QuickSpec, RunSpec
 from .report import read_sections
 from .runs import read_layers, read_training
@@ -19,7 +20,7 @@ from .yamlsource import Located, load_yaml
 
 __all__ = ["load_spec"]
 
-_TOP = ("title", "course", "pw", "authors", "group", "date", "datasets", "training", "quick", "runs", "report")
+_TOP = ("title", "course", "pw", "authors", "group", "date", "datasets", "training", "quick", "runs", "convolution", "report")
 _DATASET = ("source", "scale", "flatten", "labels")
 _RUN = ("title", "dataset", "model", "training", "sweep")
 
@@ -58,6 +59,7 @@ def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentS
     date = _date(c, top["date"]) if "date" in top else None
     datasets = _datasets(c, top["datasets"], path.parent) if "datasets" in top else c.fail(root.mark, "", "missing required key 'datasets'")
     quick = _quick(c, top["quick"]) if "quick" in top else QuickSpec()
+    convolution = read_convolution(c, top["convolution"], "convolution") if "convolution" in top else None
     defaults = [(top["training"], "training")] if "training" in top else []
     declared = list(top["datasets"].value) if "datasets" in top and isinstance(top["datasets"].value, dict) else []
     runs, groups = _runs(c, top["runs"], declared, defaults) if "runs" in top else ({}, {})
@@ -65,13 +67,13 @@ def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentS
     if "report" in top:
         report = c.mapping(top["report"], "report", ("sections",), required=("sections",))
         if report is not INVALID and "sections" in report:
-            sections = read_sections(c, report["sections"], "report.sections", groups, path.parent)
-    parts = [*text.values(), authors, date, datasets, quick, runs, sections]
+            sections = read_sections(c, report["sections"], "report.sections", groups, path.parent, convolution is not None)
+    parts = [*text.values(), authors, date, datasets, quick, runs, convolution, sections]
     if any(p is INVALID for p in parts) or (isinstance(authors, tuple) and INVALID in authors):
         return INVALID
     return ExperimentSpec(
         name=path.stem, file=file, title=text["title"], course=text["course"], pw=text["pw"], authors=authors,
-        group=text["group"], date=date, datasets=datasets, runs=runs, quick=quick, sections=sections,
+        group=text["group"], date=date, datasets=datasets, runs=runs, quick=quick, convolution=convolution, sections=sections,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from .convolution import ConvolutionSpec
+
 __all__ = [
     "BlockSpec",
     "CallbackSpec",
@@ -139,6 +141,7 @@ class ExperimentSpec:
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
     runs: dict[str, RunSpec] = field(default_factory=dict)
     quick: QuickSpec = QuickSpec()
+    convolution: ConvolutionSpec | None = None
     sections: tuple[SectionSpec, ...] = ()
     profile: str = "full"
 

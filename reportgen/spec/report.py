@@ -13,7 +13,7 @@ from .yamlsource import Located
 
 __all__ = ["read_sections"]
 
-_BLOCKS = ("text", "markdown", "table", *catalog.FIGURES)
+_BLOCKS = ("text", "markdown", "table", "convolution", *catalog.FIGURES)
 
 
 def _runs(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> list[str] | Any:
@@ -73,7 +73,7 @@ def _figure(c: Checker, kind: str, node: Located, path: str, runs: dict[str, lis
     return BlockSpec("figure", {"kind": kind, **options}) if ok else INVALID
 
 
-def _block(c: Checker, node: Located, path: str, runs: dict[str, list[str]], base: Path) -> BlockSpec | Any:
+def _block(c: Checker, node: Located, path: str, runs: dict[str, list[str]], base: Path, convolution: bool) -> BlockSpec | Any:
     named = c.single_key(node, path, "a block: {text: FILE.md}, {markdown: ...}, {table: ...} or a figure such as {curves: ...}")
     if named is INVALID:
         return INVALID
@@ -93,12 +93,20 @@ def _block(c: Checker, node: Located, path: str, runs: dict[str, list[str]], bas
         if not file.is_file():
             return c.fail(value.mark, where, f"expected a Markdown file. Received: '{name}' (not found at {file})")
         return BlockSpec("text", {"markdown": file.read_text(encoding="utf-8"), "source": name})
+    if kind == "convolution":  # the tables of exercise 1, computed from the top-level `convolution:`
+        if value.value not in (None, {}):
+            return c.expected(value, where, "nothing or {} (the exercise is declared under the top-level 'convolution' key)")
+        if not convolution:
+            return c.fail(node.mark, where, "expected a top-level 'convolution' key to show. Received: none in this file")
+        return BlockSpec("convolution")
     if kind == "table":
         return _table(c, value if value.value is not None else Located({}, value.mark, {}), where, runs)
     return _figure(c, kind, value, where, runs)
 
 
-def read_sections(c: Checker, node: Located, path: str, runs: dict[str, list[str]], base: Path) -> tuple[SectionSpec, ...] | Any:
+def read_sections(
+    c: Checker, node: Located, path: str, runs: dict[str, list[str]], base: Path, convolution: bool = False
+) -> tuple[SectionSpec, ...] | Any:
     """`sections:` a list of {title, content: [blocks]}."""
     items = c.sequence(node, path, "a list of sections")
     if items is INVALID:
@@ -114,7 +122,7 @@ def read_sections(c: Checker, node: Located, path: str, runs: dict[str, list[str
         if "content" in entries:
             content = c.sequence(entries["content"], f"{where}.content", "a list of blocks")
             if content is not INVALID:
-                blocks = c.each(content, f"{where}.content", lambda n, p: _block(c, n, p, runs, base))
+                blocks = c.each(content, f"{where}.content", lambda n, p: _block(c, n, p, runs, base, convolution))
         if title is not INVALID and INVALID not in blocks:
             sections.append(SectionSpec(title, tuple(blocks)))
     return tuple(sections)
