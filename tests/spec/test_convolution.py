@@ -58,7 +58,7 @@ def test_sheet_cases_are_the_default(tmp_path: Path) -> None:
          "conv2d.filters[0].weights: expected 1 channels like the input. Received: 2"),
         (GOOD_2D.replace("values", "x") + "    values: {stride: 1, padding: -1}\n", "8:34",
          "conv2d.values.padding: expected a non-negative integer. Received: -1"),
-        ("  conv3d: {}\n", "5:3", "convolution.conv3d: unknown key 'conv3d'; expected one of: conv1d, conv2d. Did you mean 'conv1d'?"),
+        ("  conv3d: {}\n", "5:3", "convolution.conv3d: unknown key 'conv3d'; expected one of: conv1d, conv2d. Did you mean 'conv2d'?"),
     ],
 )
 def test_bad_exercise_input_is_one_located_line(tmp_path: Path, body: str, where: str, message: str) -> None:
