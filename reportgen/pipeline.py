@@ -16,6 +16,8 @@ from .spec import ExperimentSpec, load_spec
 
 __all__ = ["BuildSummary", "build", "resolve_experiment"]
 
+WORKBOOK = "cnn-ex1.xlsx"  # the name the PW04 sheet gives the convolution workbook (cnn-ex1-stud.xlsx)
+
 
 @dataclass
 class BuildSummary:
@@ -53,7 +55,7 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
 
     keys = plan_keys(spec, cache)
     stamp = _stamp(spec, keys)
-    if not force and _is_current(out, stamp) and all(cache.has(k) for k in keys.values()):
+    if not force and _is_current(out, stamp, spec) and all(cache.has(k) for k in keys.values()):
         summary.up_to_date, summary.cached = True, list(keys)
         return summary
 
@@ -70,6 +72,10 @@ def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
     from .report import build_context, figure_plan, render_html, render_pdf
 
     out.mkdir(parents=True, exist_ok=True)
+    if spec.convolution is not None:
+        from .workbook import write_conv_workbook
+
+        write_conv_workbook(spec.convolution, out / WORKBOOK)
     for item in figure_plan(spec):
         figure = FIGURES.get(item["options"]["kind"])(item["options"], results)
         save_figure(figure, out / item["file"])
@@ -95,6 +101,7 @@ def _stamp(spec: ExperimentSpec, keys: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _is_current(out: Path, stamp: str) -> bool:
+def _is_current(out: Path, stamp: str, spec: ExperimentSpec) -> bool:
     outputs = [out / "report.pdf", out / "report.html", out / "results.json", out / ".stamp"]
+    outputs += [out / WORKBOOK] if spec.convolution is not None else []
     return all(p.is_file() for p in outputs) and (out / ".stamp").read_text() == stamp

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from ..exercises import solve_conv1d, solve_conv2d
 from ..spec import ExperimentSpec
 from .markdown import markdown_to_html
 from .notation import architecture, hyperparameters
@@ -39,6 +40,10 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
         for b, block in enumerate(section.blocks):
             if block.kind == "text":
                 blocks.append({"kind": "text", "html": markdown_to_html(block.options["markdown"])})
+            elif block.kind == "convolution":
+                block_context = _convolution(spec, tables)
+                tables += len(block_context["tables"])
+                blocks.append(block_context)
             elif block.kind == "table":
                 tables += 1
                 table = make_table(block.options["runs"], block.options["columns"], spec.runs, results)
@@ -64,6 +69,42 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
     }
 
 
+def _number(x: float) -> str:
+    return f"{x:g}"
+
+
+def _convolution(spec: ExperimentSpec, tables_before: int) -> dict[str, Any]:
+    """Exercise 1's tables, computed from the spec by the same code as the workbook."""
+    out: dict[str, Any] = {"kind": "convolution", "tables": []}
+    if spec.convolution.conv1d:
+        one = solve_conv1d(spec.convolution.conv1d)
+        same = [f"S={c['stride']}, P={c['padding']}" for c in one["cases"] if c["same_size"]]
+        out["conv1d"] = {
+            "input": ", ".join(map(_number, one["input"])), "kernel": ", ".join(map(_number, one["kernel"])),
+            "bias": _number(one["bias"]), "n": one["n"], "f": one["f"],
+            "rows": [[str(c["stride"]), str(c["padding"]), " ".join(map(_number, c["padded"])), str(c["size"]),
+                      " ".join(map(_number, c["output"])), "yes" if c["same_size"] else "no"] for c in one["cases"]],
+            "same": "; ".join(same) or "none of the cases",
+            "number": tables_before + len(out["tables"]) + 1,
+        }
+        out["tables"].append("conv1d")
+    if spec.convolution.conv2d:
+        two = solve_conv2d(spec.convolution.conv2d)
+        values = two["values"]
+        out["conv2d"] = {
+            "input": " x ".join(map(str, two["input_shape"])), "filter": " x ".join(map(str, two["filter_shape"])),
+            "maps": two["maps"],
+            "sizes": [[str(s["stride"]), str(s["padding"]), " x ".join(map(str, s["volume"]))] for s in two["sizes"]],
+            "preserve": two["preserve"], "preserve_volume": " x ".join(map(str, two["preserve"]["volume"])),
+            "stride": values["stride"], "padding": values["padding"],
+            "outputs": [[[_number(v) for v in row] for row in grid] for grid in values["outputs"]],
+            "sizes_number": tables_before + len(out["tables"]) + 1,
+            "values_number": tables_before + len(out["tables"]) + 2,
+        }
+        out["tables"] += ["conv2d sizes", "conv2d values"]
+    return out
+
+
 def _default_caption(options: Mapping[str, Any]) -> str:
     kind = options["kind"]
     if kind == "curves":
@@ -86,6 +127,8 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
             "validation": run.training.validation,
             "seed": run.training.seed,
             "params": f"{result.params:,}",
+            "layers": [f"{layer['name']} {layer['weights']:,} + {layer['biases']:,} = {layer['params']:,}"
+                       for layer in result.layers if layer["params"]],
             "seconds": f"{result.seconds:.1f}",
             "key": result.key,
             "from_cache": result.from_cache,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..spec import LayerSpec, ModelSpec, TrainingSpec
+from ..spec import LayerSpec, ModelSpec, TrainingSpec, catalog
+from ..spec.blocks import RepeatSpec
 
 __all__ = ["architecture", "hyperparameters", "layer_notation"]
 
@@ -35,13 +36,26 @@ def _pool(word: str) -> Callable[[dict[str, Any]], str]:
     return notation
 
 
+def _g(value: Any) -> str:
+    """A number as written (0.2, 1e-05); varied values arrive already as text such as '32|64'."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return "x".join(_g(v) for v in value)
+    return f"{value:g}"
+
+
+def _aug(word: str, *keys: str) -> Callable[[dict[str, Any]], str]:
+    return lambda a: " ".join([f"AUG {word}", *(_g(a[k]) for k in keys if k in a)])
+
+
 def _extras(args: dict[str, Any]) -> str:
     parts = []
     if args.get("activation") and args["activation"] != "linear":
         parts.append(args["activation"])
     for key in ("kernel_regularizer", "bias_regularizer"):
         for kind, value in (args.get(key) or {}).items():
-            parts.append(f"{kind.upper()}={value:g}")
+            parts.append(f"{kind.upper()}={_g(value)}")
     return "".join(f", {p}" for p in parts)
 
 
@@ -58,10 +72,16 @@ _NOTATION: dict[str, Callable[[dict[str, Any]], str]] = {
     "ReLU": lambda a: "RELU",
     "Softmax": lambda a: "SOFTMAX",
     "BatchNormalization": lambda a: "BN",
-    "Dropout": lambda a: f"DROPOUT {a['rate']:g}",
-    "SpatialDropout2D": lambda a: f"SPATIAL DROPOUT {a['rate']:g}",
+    "Dropout": lambda a: f"DROPOUT {_g(a['rate'])}",
+    "SpatialDropout2D": lambda a: f"SPATIAL DROPOUT {_g(a['rate'])}",
     "Reshape": lambda a: "RESHAPE " + "x".join(str(d) for d in a["target_shape"]),
     "Flatten": lambda a: "",  # the sheet leaves flattening implicit
+    "RandomFlip": lambda a: f"AUG FLIP {a.get('mode', 'horizontal_and_vertical').replace('_and_', '+')}",
+    "RandomTranslation": _aug("TRANSLATE", "height_factor", "width_factor"),
+    "RandomRotation": _aug("ROTATE", "factor"),
+    "RandomZoom": _aug("ZOOM", "height_factor", "width_factor"),
+    "RandomContrast": _aug("CONTRAST", "factor"),
+    "RandomBrightness": _aug("BRIGHTNESS", "factor"),
 }
 
 
@@ -71,9 +91,21 @@ def layer_notation(layer: LayerSpec) -> str:
     return make(layer.args) if make else layer.kind.upper()
 
 
+def _items(items: tuple[Any, ...], varied: dict[str, str]) -> str:
+    parts = []
+    for item in items:
+        if isinstance(item, RepeatSpec):
+            inner = {**varied, **{arg: "|".join(_g(v) for v in values) for arg, values in item.each.items()}}
+            parts.append(f"[{_items(item.items, inner)}] x{item.times}")
+        else:
+            shown = {**item.args, **{k: v for k, v in varied.items() if k in catalog.LAYERS[item.kind]}}  # as blocks.expand
+            parts.append(layer_notation(LayerSpec(item.kind, shown)))
+    return "; ".join(part for part in parts if part)
+
+
 def architecture(model: ModelSpec) -> str:
-    """The whole stack, layers separated by '; '."""
-    return "; ".join(text for text in (layer_notation(layer) for layer in model.layers) if text)
+    """The whole stack as written, layers separated by '; ', repeated blocks as [ ... ] xN (a|b: value per repeat)."""
+    return _items(model.structure, {})
 
 
 def hyperparameters(training: TrainingSpec, epochs_run: int | None = None) -> str:

@@ -39,6 +39,27 @@ def _regularizer(c: Checker, node: Located, path: str) -> Any:
     return INVALID if INVALID in values.values() else values
 
 
+def _factor(c: Checker, node: Located, path: str) -> Any:
+    """A fraction such as 0.1, or a [low, high] pair as Keras accepts."""
+    if isinstance(node.value, list):
+        return _range(c, node, path)
+    return c.number(node, path, minimum=0, maximum=1)
+
+
+def _range(c: Checker, node: Located, path: str) -> Any:
+    items = c.sequence(node, path, "a [low, high] pair of numbers")
+    if items is INVALID:
+        return INVALID
+    if len(items) != 2:
+        return c.expected(node, path, "a [low, high] pair of numbers")
+    values = [c.number(item, f"{path}[{i}]") for i, item in enumerate(items)]
+    if INVALID in values:
+        return INVALID
+    if values[0] > values[1]:
+        return c.expected(node, path, "low <= high")
+    return values
+
+
 def _texts(c: Checker, node: Located, path: str) -> Any:
     items = c.sequence(node, path, "a list of texts", allow_empty=False)
     if items is INVALID:
@@ -65,6 +86,10 @@ _READERS: dict[str, Callable[[Checker, Located, str], Any]] = {
     "nonneg_float": lambda c, n, p: c.number(n, p, minimum=0),
     "monitor": lambda c, n, p: c.string(n, p),
     "mode": lambda c, n, p: c.choice(n, p, ("auto", "min", "max")),
+    "factor": _factor,
+    "range": _range,
+    "flip_mode": lambda c, n, p: c.choice(n, p, ("horizontal", "vertical", "horizontal_and_vertical")),
+    "fill_mode": lambda c, n, p: c.choice(n, p, ("reflect", "wrap", "constant", "nearest")),
     "text": lambda c, n, p: c.string(n, p),
     "texts": _texts,
     "path": lambda c, n, p: c.string(n, p),

@@ -53,7 +53,15 @@ LAYERS: dict[str, dict[str, str]] = {
     "Dropout": {"rate": "rate", "seed": "nonneg_int"},
     "SpatialDropout2D": {"rate": "rate", "seed": "nonneg_int"},
     "Reshape": {"target_shape": "shape"},
+    # Online data augmentation: Keras preprocessing layers, active in training only, run inside the model.
+    "RandomFlip": {"mode": "flip_mode", "seed": "nonneg_int"},
+    "RandomTranslation": {"height_factor": "factor", "width_factor": "factor", "fill_mode": "fill_mode", "seed": "nonneg_int"},
+    "RandomRotation": {"factor": "factor", "fill_mode": "fill_mode", "seed": "nonneg_int"},
+    "RandomZoom": {"height_factor": "factor", "width_factor": "factor", "fill_mode": "fill_mode", "seed": "nonneg_int"},
+    "RandomContrast": {"factor": "factor", "value_range": "range", "seed": "nonneg_int"},
+    "RandomBrightness": {"factor": "factor", "value_range": "range", "seed": "nonneg_int"},
 }
+AUGMENTATION = ("RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast", "RandomBrightness")
 # Positional shorthand: `Dense: 128`, `Dropout: 0.2`, `Activation: relu`.
 LAYER_MAIN_ARG = {
     "Dense": "units",
@@ -66,9 +74,16 @@ LAYER_MAIN_ARG = {
     "Dropout": "rate",
     "SpatialDropout2D": "rate",
     "Reshape": "target_shape",
+    "RandomFlip": "mode",
+    "RandomRotation": "factor",
+    "RandomZoom": "height_factor",
+    "RandomContrast": "factor",
+    "RandomBrightness": "factor",
 }
 REQUIRED_ARGS = {"Dense": ("units",), "Conv1D": ("filters", "kernel_size"), "Conv2D": ("filters", "kernel_size"),
-                 "Activation": ("activation",), "Dropout": ("rate",), "SpatialDropout2D": ("rate",), "Reshape": ("target_shape",)}
+                 "Activation": ("activation",), "Dropout": ("rate",), "SpatialDropout2D": ("rate",), "Reshape": ("target_shape",),
+                 "RandomTranslation": ("height_factor", "width_factor"), "RandomRotation": ("factor",), "RandomZoom": ("height_factor",),
+                 "RandomContrast": ("factor",), "RandomBrightness": ("factor",)}
 
 ACTIVATIONS = ("relu", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "gelu", "swish", "silu",
                "leaky_relu", "softplus", "softsign", "relu6", "hard_sigmoid", "exponential")
@@ -101,8 +116,11 @@ FIGURES: dict[str, dict[str, str]] = {
     "curves": {"runs": "runs", "metrics": "metrics"},
     "weights": {"run": "run", "layer": "text", "columns": "pos_int"},
     "confusion": {"run": "run", "normalize": "bool"},
+    "filters": {"run": "run", "layer": "text", "columns": "pos_int"},
+    "activations": {"run": "run", "layers": "texts", "image": "nonneg_int"},
 }
-REQUIRED_FIGURE_KEYS = {"curves": ("runs",), "weights": ("run",), "confusion": ("run",)}
+REQUIRED_FIGURE_KEYS = {"curves": ("runs",), "weights": ("run",), "confusion": ("run",), "filters": ("run", "layer"),
+                        "activations": ("run", "layers")}
 
 # Columns a results table may show; report.tables renders each.
 COLUMNS = ("run", "architecture", "train_accuracy", "test_accuracy", "train_loss", "test_loss", "params",

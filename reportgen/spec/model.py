@@ -35,9 +35,14 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A stack of layers applied to the dataset's input."""
+    """A stack of layers applied to the dataset's input; `structure` keeps repeat blocks as written."""
 
     layers: tuple[LayerSpec, ...]
+    structure: tuple[Any, ...] = ()  # LayerSpec | blocks.RepeatSpec, for the architecture notation
+
+    def __post_init__(self) -> None:
+        if not self.structure:
+            object.__setattr__(self, "structure", self.layers)
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ class RunSpec:
         data["options"] = {k: v for k, v in data["options"].items() if k != "path"}
         return {
             "dataset": data,
-            "model": asdict(self.model),
+            "model": {"layers": [asdict(layer) for layer in self.model.layers]},  # as built, however it was written
             "training": asdict(self.training),
             "subset": list(self.subset) if self.subset else None,
         }

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import catalog
 from .args import read_args
+from .blocks import RepeatSpec, expand, read_repeat
 from .check import INVALID, Checker
 from .model import CallbackSpec, LayerSpec, ModelSpec, TrainingSpec
 from .yamlsource import Located
@@ -36,25 +37,32 @@ def read_layer(c: Checker, node: Located, path: str) -> LayerSpec | Any:
     return INVALID if values is INVALID else LayerSpec(kind, values)
 
 
+def _items(c: Checker, node: Located, path: str) -> list[LayerSpec | RepeatSpec] | Any:
+    """A list of layers and repeat blocks."""
+    items = c.sequence(node, path, "a list of layers", allow_empty=False)
+    if items is INVALID:
+        return INVALID
+    read = [read_repeat(c, item, p, lambda n, q: _items(c, n, q)) if isinstance(item.value, dict) and "repeat" in item.value
+            else read_layer(c, item, p) for item, p in ((item, f"{path}[{i}]") for i, item in enumerate(items))]
+    return INVALID if INVALID in read else read
+
+
 def read_layers(c: Checker, node: Located, path: str) -> ModelSpec | Any:
-    """A model: a list of layers, or a mapping with `layers:`."""
+    """A model: a list of layers and repeat blocks, or a mapping with `layers:`."""
     if isinstance(node.value, dict):
         entries = c.mapping(node, path, ["layers"], required=["layers"])
         if entries is INVALID or "layers" not in entries:
             return INVALID
         node, path = entries["layers"], f"{path}.layers"
-    items = c.sequence(node, path, "a list of layers", allow_empty=False)
-    if items is INVALID:
+    structure = _items(c, node, path)
+    if structure is INVALID:
         return INVALID
-    layers = c.each(items, path, lambda item, p: read_layer(c, item, p))
-    if INVALID in layers:
-        return INVALID
+    layers = expand(tuple(structure))
     names = [layer.name for layer in layers if layer.name]
-    for i, layer in enumerate(layers):
-        if layer.name and names.count(layer.name) > 1:
-            c.fail(items[i].mark, f"{path}[{i}].{layer.kind}.name", f"expected unique layer names. Received: '{layer.name}' twice")
-            return INVALID
-    return ModelSpec(tuple(layers))
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        return c.fail(node.mark, path, f"expected unique layer names. Received: '{duplicated[0]}' more than once")
+    return ModelSpec(tuple(layers), tuple(structure))
 
 
 def _named(c: Checker, node: Located, path: str, schema: dict[str, dict[str, str]], kind: str, example: str) -> tuple[str, dict[str, Any]] | Any:

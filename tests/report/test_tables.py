@@ -28,6 +28,7 @@ class FakeResult:
     from_cache: bool = True
     record: dict = field(default_factory=dict)
     dataset: dict = field(default_factory=dict)
+    layers: list = field(default_factory=list)
 
 
 def fake_results(spec) -> dict[str, FakeResult]:
@@ -40,6 +41,7 @@ def fake_results(spec) -> dict[str, FakeResult]:
             epochs=run.training.epochs,
             seconds=12.5 * (i + 1),
             key=f"{i:064x}",
+            layers=[{"name": "dense", "kind": "Dense", "output_shape": [10], "weights": 1000 * (i + 1), "biases": 7, "params": 1000 * (i + 1) + 7}],
             record={"manifest": {"backend": "tensorflow", "keras": "3.x", "devices": ["CPU:0"]}},
             dataset={"source": "cifar10", "origin": "cifar-10-python.tar.gz", "fingerprint": "f" * 64, "n_train": 50000, "n_test": 10000,
                      "n_train_full": 50000, "n_test_full": 10000, "shape": [32, 32, 3], "classes": list("abcdefghij")},
@@ -63,12 +65,14 @@ def test_pw04_tables_snapshot(pw04, snapshot) -> None:
     assert tables == snapshot
 
 
-def test_pw04_table_html_snapshot(pw04, snapshot) -> None:
+def test_pw04_tables_html_snapshot_with_exercise_1(pw04, snapshot) -> None:
     spec, results = pw04
     html = render_html(build_context(spec, results, "2026-01-01T00:00:00+00:00"))
     tables = re.findall(r'<p class="caption">.*?</table>', html, flags=re.S)
-    assert len(tables) == len(_tables(spec))
-    assert tables == snapshot
+    assert len(tables) == len(_tables(spec)) + 3  # exercise 1: the 1D cases, the 2D volumes and the 2D values
+    grids = re.findall(r'<div class="grids">.*?</div>', html, flags=re.S)  # every output map of exercise 1b
+    assert len(grids) == 1 and grids[0].count('<table class="grid">') == 2
+    assert tables + grids == snapshot
 
 
 def test_the_sheets_table1_row_for_the_simple_cnn(pw04) -> None:
