@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(graphviz poppler-utils fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 python3-venv)
+APT_PACKAGES=(graphviz poppler-utils fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 python3-venv libreoffice-calc)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
