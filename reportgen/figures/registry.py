@@ -1,4 +1,4 @@
-"""FIGURES: the YAML figure kinds (curves, weights, confusion) mapped to makers that read run results."""
+"""FIGURES: the YAML figure kinds (curves, weights, confusion, filters, activations) mapped to makers that read run results."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from matplotlib.figure import Figure
 
 from ..errors import RenderError
 from ..registry import Registry
+from .activations import make_activations
 from .confusion import make_confusion
 from .curves import make_curves
+from .filters import make_filters
 from .weights import make_weight_images
 
 if TYPE_CHECKING:  # only for annotations: importing reportgen.run would pull in the runner
@@ -85,3 +87,46 @@ def confusion(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figu
     result = _result("confusion", results, options["run"])
     y_true, y_pred = _array("confusion", result, "y_test"), _array("confusion", result, "y_pred")
     return make_confusion(y_true, y_pred, result.dataset["classes"], bool(options.get("normalize", False)))
+
+
+@FIGURES.register("filters")
+def filters(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
+    """Every filter of the convolution `layer` of `run` (its kernel 'weights/<layer>/0'), numbered 1..c_out."""
+    result = _result("filters", results, options["run"])
+    layer = options.get("layer")
+    kernel = result.arrays.get(f"weights/{layer}/0") if layer is not None else None
+    if kernel is None or np.ndim(kernel) != 4:
+        conv = _conv_layers(result)
+        what = "no `layer` given" if layer is None else f"run '{result.name}' has no convolution kernel for layer '{layer}'"
+        raise RenderError(f"filters figure: {what}; layers of run '{result.name}' with 4-D kernels: {', '.join(conv) or 'none'}")
+    return make_filters(np.asarray(kernel), options.get("columns"))
+
+
+def _conv_layers(result: RunResult) -> list[str]:
+    """Layers whose first weight is a 4-D (kh, kw, c_in, c_out) kernel, in model order."""
+    arrays = result.arrays
+    found = [key[len("weights/"):-len("/0")] for key in arrays
+             if key.startswith("weights/") and key.endswith("/0") and np.ndim(arrays[key]) == 4]
+    order = {layer["name"]: i for i, layer in enumerate(result.layers)}
+    return sorted(found, key=lambda name: order.get(name, len(order)))
+
+
+@FIGURES.register("activations")
+def activations(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
+    """Training image `image` (default 12) of `run` and the outputs of `layers` for it, one panel per channel."""
+    result = _result("activations", results, options["run"])
+    index = options.get("image", 12)
+    probe_name = f"activations-train-{index}"
+    try:
+        probe = result.probe(probe_name)
+    except (KeyError, FileNotFoundError) as exc:
+        raise RenderError(f"activations figure: run '{result.name}' recorded no probe '{probe_name}'") from exc
+    recorded = [key for key in probe if key != "image"]
+    for layer in options["layers"]:
+        if layer not in recorded:
+            raise RenderError(f"activations figure: run '{result.name}' recorded no output of layer '{layer}' for "
+                              f"training image {index}; recorded layers: {', '.join(recorded) or 'none'}")
+    if "image" not in probe:
+        raise RenderError(f"activations figure: probe '{probe_name}' of run '{result.name}' has no input image; "
+                          f"it has: {', '.join(recorded) or 'nothing'}")
+    return make_activations(probe["image"], {layer: probe[layer] for layer in options["layers"]}, options.get("columns"))

@@ -1,4 +1,4 @@
-"""Fixtures for figure tests: fake histories, kernels and run results backed by an in-memory cache."""
+"""Fixtures for figure tests: fake histories, kernels, run results backed by an in-memory cache, and probed results."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from reportgen.run.result import RunResult
-
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -21,6 +20,23 @@ class FakeCache:
     def arrays(self, key: str) -> dict[str, np.ndarray]:
         self.reads += 1
         return self._arrays[key]
+
+
+class FakeResult:
+    """Duck-types RunResult for figure adapters, with `probe(name)` serving recorded probes from a dict."""
+
+    def __init__(self, name: str, probes: dict[str, dict[str, np.ndarray]], *, arrays=None, layers=None):
+        self.name = name
+        self.arrays = arrays or {}
+        self.layers = layers or []
+        self.record = {"layers": self.layers, "input_shape": [32, 32, 3], "dataset": {"classes": list(CLASSES)}}
+        self.dataset = self.record["dataset"]
+        self._probes = probes
+        self.probed: list[str] = []
+
+    def probe(self, name: str) -> dict[str, np.ndarray]:
+        self.probed.append(name)
+        return self._probes[name]
 
 
 def history(epochs: int, seed: int = 0, validation: bool = True) -> dict[str, list[float]]:

@@ -14,8 +14,9 @@ from reportgen.figures import FIGURES, normalise_per_channel
 
 
 def test_known_kinds_and_unknown_kind_message():
-    assert FIGURES.names() == ["confusion", "curves", "weights"]
-    with pytest.raises(KeyError, match=r"unknown figure kind 'curve'; known: confusion, curves, weights\. Did you mean 'curves'\?"):
+    assert FIGURES.names() == ["activations", "confusion", "curves", "filters", "weights"]
+    with pytest.raises(KeyError, match=r"unknown figure kind 'curve'; known: activations, confusion, curves, filters, weights\. "
+                                       r"Did you mean 'curves'\?"):
         FIGURES.get("curve")
 
 
@@ -86,6 +87,42 @@ def test_confusion_adapter_missing_arrays():
     result = make_result("r", arrays={"y_test": np.array([0, 1])})
     with pytest.raises(RenderError, match="run 'r' saved no array 'y_pred'; it has: y_test"):
         FIGURES.get("confusion")({"run": "r"}, {"r": result})
+
+
+def _cnn(**extra):
+    rng = np.random.default_rng(5)
+    layers = [{"name": "conv1", "kind": "Conv2D"}, {"name": "relu1", "kind": "Activation"},
+              {"name": "conv2", "kind": "Conv2D"}, {"name": "flatten", "kind": "Flatten"}, {"name": "dense", "kind": "Dense"}]
+    arrays = {"weights/conv2/0": rng.normal(size=(3, 3, 32, 16)), "weights/conv2/1": np.zeros(16),
+              "weights/conv1/0": rng.normal(size=(3, 3, 3, 32)), "weights/conv1/1": np.zeros(32),
+              "weights/dense/0": rng.normal(size=(4096, 10)), **extra}
+    return make_result("cnn", layers=layers, arrays=arrays)
+
+
+def test_filters_adapter_draws_every_filter_of_the_named_layer():
+    result = _cnn()
+    kernel = result.arrays["weights/conv1/0"]
+    fig = FIGURES.get("filters")({"run": "cnn", "layer": "conv1", "caption": "Filters of conv1"}, {"cnn": result})
+    assert [ax.get_title() for ax in fig.axes] == [str(k) for k in range(1, 33)]
+    assert np.array_equal(fig.axes[4].get_images()[0].get_array(), normalise_per_channel(kernel[..., 4]))
+    fig = FIGURES.get("filters")({"run": "cnn", "layer": "conv2", "columns": 4}, {"cnn": result})
+    panels = [ax for ax in fig.axes if ax.get_gid()]
+    assert len(panels) == 16 and {ax.get_subplotspec().get_geometry()[:2] for ax in panels} == {(4, 4)}
+
+
+@pytest.mark.parametrize("layer", ["dense", "relu1", "nope", None])
+def test_filters_adapter_names_the_run_and_its_convolution_layers(layer):
+    options = {"run": "cnn"} if layer is None else {"run": "cnn", "layer": layer}
+    with pytest.raises(RenderError, match=r"; layers of run 'cnn' with 4-D kernels: conv1, conv2$") as info:
+        FIGURES.get("filters")(options, {"cnn": _cnn()})
+    assert "\n" not in str(info.value)
+    if layer is not None:
+        assert f"no convolution kernel for layer '{layer}'" in str(info.value)
+
+
+def test_filters_adapter_run_without_convolutions(results):
+    with pytest.raises(RenderError, match="layers of run 'dense1' with 4-D kernels: none"):
+        FIGURES.get("filters")({"run": "dense1", "layer": "dense"}, results)
 
 
 def test_figures_import_neither_keras_nor_pyplot():
