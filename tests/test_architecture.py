@@ -17,8 +17,10 @@ ALLOWED = {
     "data": {"errors", "registry", "quiet"},
     "model": {"errors", "registry", "spec", "quiet"},
     "run": {"errors", "registry", "spec", "data", "model", "quiet"},
+    "exercises": {"errors", "registry", "spec"},
     "figures": {"errors", "registry", "run"},
-    "report": {"errors", "registry", "spec"},
+    "report": {"errors", "registry", "spec", "exercises"},
+    "workbook": {"errors", "registry", "spec", "exercises"},
 }
 
 
@@ -44,7 +46,7 @@ def test_imports_point_down_the_stack(area: str) -> None:
         assert not extra, f"{path.relative_to(PACKAGE.parent)} imports {sorted(extra)}"
 
 
-@pytest.mark.parametrize("area", ["spec", "report", "figures", "pipeline"])
+@pytest.mark.parametrize("area", ["spec", "exercises", "report", "figures", "workbook", "pipeline"])
 def test_render_path_modules_do_not_import_keras(area: str) -> None:
     code = f"import sys, reportgen.{area}; print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent, check=True)

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pypdf import PdfReader
 
@@ -158,3 +159,31 @@ def test_pw04_without_cifar_fails_fast_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     assert "cifar-10-python.tar.gz" in lines[0] and "REPORTGEN_DATA_PATH" in lines[0]
     assert elapsed < 20
+
+
+def test_pw09_quick_builds_with_activation_maps_equal_to_keras_sub_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keras
+
+    from reportgen.data import load as load_data
+    from reportgen.run import Cache
+
+    data = tmp_path / "data"
+    write_cifar10_archive(data, n_train_per_class=12, n_test_per_class=4)
+    monkeypatch.setenv("REPORTGEN_DATA_PATH", str(data))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    results = _build(ROOT / "experiments" / "pw09.yaml", tmp_path, "--quick")
+    assert len(results["runs"]) == 7 and "cnn_aug[flip_translate]" in results["runs"]
+    text = _pdf_text(tmp_path / "out" / "report.pdf")
+    best = max(["cnn", *(n for n in results["runs"] if n.startswith("cnn_aug"))], key=lambda n: results["runs"][n]["metrics"]["test_accuracy"])
+    assert f"Best test accuracy: {best}" in text.replace("\n", " ")
+
+    key = results["runs"]["cnn"]["cache_key"]
+    cache = Cache(tmp_path / "cache")
+    probe = cache.read_probe(key, "activations-train-12")
+    model = keras.saving.load_model(cache.entry(key) / "model.keras")
+    image = load_data("cifar10", {}).x_train[12]
+    np.testing.assert_array_equal(probe["image"], image)
+    for layer in ("conv2", "relu2", "pool1"):
+        sub = keras.Model(model.inputs, model.get_layer(layer).output)
+        np.testing.assert_allclose(probe[layer], sub.predict(image[None], verbose=0)[0], rtol=1e-5, atol=1e-6)
+    assert probe["conv2"].shape == (32, 32, 32) and probe["pool1"].shape == (16, 16, 32)

@@ -12,6 +12,9 @@ from ..spec import DatasetSpec, LayerSpec, ModelSpec
 __all__ = ["build_model", "count_params_by_layer", "make_layer"]
 
 
+_TAKES_VALUE_RANGE = ("RandomContrast", "RandomBrightness")
+
+
 def _regularizer(config: dict[str, float]) -> keras.regularizers.Regularizer:
     if set(config) == {"l2"}:
         return keras.regularizers.L2(config["l2"])
@@ -45,7 +48,10 @@ def build_model(spec: ModelSpec, dataset: DatasetSpec, input_shape: tuple[int, .
     x = keras.layers.Rescaling(1.0 / max_value if dataset.scale else 1.0, name="scale")(inputs)
     if dataset.flatten:
         x = keras.layers.Flatten(name="flatten_input")(x)
+    value_range = [0.0, 1.0] if dataset.scale else [0.0, float(max_value)]
     for layer in spec.layers:
+        if layer.kind in _TAKES_VALUE_RANGE and "value_range" not in layer.args:  # they see scaled pixels, not 0-255
+            layer = LayerSpec(layer.kind, {**layer.args, "value_range": value_range})
         try:
             x = make_layer(layer)(x)
         except (ValueError, TypeError) as exc:  # e.g. a kernel larger than its input

@@ -9,7 +9,7 @@ from ..exercises import solve_conv1d, solve_conv2d
 from ..spec import ExperimentSpec
 from .markdown import markdown_to_html
 from .notation import architecture, hyperparameters
-from .tables import make_table
+from .tables import format_percent, make_table
 
 __all__ = ["build_context", "figure_plan"]
 
@@ -40,6 +40,8 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
         for b, block in enumerate(section.blocks):
             if block.kind == "text":
                 blocks.append({"kind": "text", "html": markdown_to_html(block.options["markdown"])})
+            elif block.kind == "best":
+                blocks.append({"kind": "text", "html": markdown_to_html(best_sentence(block.options, spec, results))})
             elif block.kind == "convolution":
                 block_context = _convolution(spec, tables)
                 tables += len(block_context["tables"])
@@ -67,6 +69,17 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
         "sections": sections,
         "appendix": _appendix(spec, results),
     }
+
+
+def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Mapping[str, Any]) -> str:
+    """The user's sentence with the best run of the results filled in (never a fixed claim)."""
+    metric = options["metric"]
+    choose = max if metric.endswith("accuracy") else min
+    best = choose(options["runs"], key=lambda name: results[name].metrics[metric])
+    value = results[best].metrics[metric]
+    shown = format_percent(value) if metric.endswith("accuracy") else f"{value:.4f}"
+    words = metric.replace("_", " ")
+    return options["text"].format(run=best, title=spec.runs[best].title or best, value=shown, metric=words)
 
 
 def _number(x: float) -> str:

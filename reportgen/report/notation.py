@@ -96,7 +96,8 @@ def _items(items: tuple[Any, ...], varied: dict[str, str]) -> str:
     for item in items:
         if isinstance(item, RepeatSpec):
             inner = {**varied, **{arg: "|".join(_g(v) for v in values) for arg, values in item.each.items()}}
-            parts.append(f"[{_items(item.items, inner)}] x{item.times}")
+            body = _items(item.items, inner)
+            parts.append(f"[{body}] x{item.times}" if item.times > 1 else body)
         else:
             shown = {**item.args, **{k: v for k, v in varied.items() if k in catalog.LAYERS[item.kind]}}  # as blocks.expand
             parts.append(layer_notation(LayerSpec(item.kind, shown)))

@@ -40,6 +40,33 @@ class Cache:
         with np.load(self.entry(key) / "arrays.npz") as data:
             return {name: data[name] for name in data.files}
 
+    def probe_file(self, key: str, name: str) -> Path:
+        return self.entry(key) / "probes" / f"{name}.npz"
+
+    def has_probe(self, key: str, name: str, arrays: list[str]) -> bool:
+        """Whether the entry holds the probe with (at least) these arrays."""
+        file = self.probe_file(key, name)
+        if not file.is_file():
+            return False
+        with np.load(file) as data:
+            return set(arrays) <= set(data.files)
+
+    def read_probe(self, key: str, name: str) -> dict[str, np.ndarray]:
+        with np.load(self.probe_file(key, name)) as data:
+            return {array: data[array] for array in data.files}
+
+    def write_probe(self, key: str, name: str, arrays: dict[str, np.ndarray]) -> Path:
+        """Add a probe to an existing entry: written beside it, then renamed into place."""
+        final = self.probe_file(key, name)
+        final.parent.mkdir(exist_ok=True)
+        tmp = final.with_name(f".tmp-{os.getpid()}-{final.name}")
+        try:
+            np.savez_compressed(tmp, **arrays)
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return final
+
     def write(self, key: str, result: dict[str, Any], arrays: dict[str, np.ndarray], extra: dict[str, Path] | None = None) -> Path:
         """Write a whole entry, or nothing: a killed process leaves at most a stray temp folder."""
         final = self.entry(key)

@@ -56,6 +56,10 @@ class RunResult:
         """Layer weights ('weights/<layer>/<i>'), test labels and predictions."""
         return self.cache.arrays(self.key)
 
+    def probe(self, name: str) -> dict[str, np.ndarray]:
+        """Arrays computed from the trained model for a figure, e.g. 'activations-train-12'."""
+        return self.cache.read_probe(self.key, name)
+
     def summary(self) -> dict[str, Any]:
         """The run's entry in results.json."""
         return {

@@ -12,6 +12,7 @@ from ..spec import DatasetSpec, ExperimentSpec
 from .cache import Cache, cache_key
 from .environment import manifest, result_versions
 from .prepared import describe, prepare
+from .probes import activation_maps, wanted_probes
 from .progress import TrainingProgress
 from .result import RunResult
 
@@ -78,7 +79,23 @@ def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show
             acc = record["metrics"].get("test_accuracy")
             shown = f", test accuracy {acc:.1%}" if acc is not None else ""
             progress.end_run(f"trained {name} in {record['seconds']:.1f} s{shown}")
+    _probe(spec, results, cache, data)
     return results
+
+
+def _probe(spec: ExperimentSpec, results: dict[str, RunResult], cache: Cache, data: _Data) -> None:
+    """Compute the probes the figures need that the cache entries do not hold yet (loads the saved model)."""
+    for name, probes in wanted_probes(spec).items():
+        key = results[name].key
+        missing = {probe: layers for probe, layers in probes.items() if not cache.has_probe(key, probe, layers)}
+        if not missing:
+            continue
+        keras = import_keras()
+        model = keras.saving.load_model(cache.entry(key) / "model.keras")
+        images = data.load(spec.runs[name].dataset).x_train
+        for probe, layers in missing.items():
+            index = int(probe.rsplit("-", 1)[1])
+            cache.write_probe(key, probe, activation_maps(model, images, index, layers, name))
 
 
 def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:

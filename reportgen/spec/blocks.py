@@ -70,7 +70,7 @@ def expand(items: tuple[LayerSpec | RepeatSpec, ...], each: dict[str, Any] | Non
         if isinstance(item, RepeatSpec):
             for i in range(item.times):
                 chosen = {**(each or {}), **{arg: values[i] for arg, values in item.each.items()}}
-                layers.extend(expand(item.items, chosen, f"{suffix}_{i + 1}"))
+                layers.extend(expand(item.items, chosen, f"{suffix}_{i + 1}" if item.times > 1 else suffix))
             continue
         args = dict(item.args)
         args.update({arg: value for arg, value in (each or {}).items() if arg in catalog.LAYERS[item.kind]})

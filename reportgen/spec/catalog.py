@@ -117,7 +117,7 @@ FIGURES: dict[str, dict[str, str]] = {
     "weights": {"run": "run", "layer": "text", "columns": "pos_int"},
     "confusion": {"run": "run", "normalize": "bool"},
     "filters": {"run": "run", "layer": "text", "columns": "pos_int"},
-    "activations": {"run": "run", "layers": "texts", "image": "nonneg_int"},
+    "activations": {"run": "run", "layers": "texts", "image": "nonneg_int", "columns": "pos_int"},
 }
 REQUIRED_FIGURE_KEYS = {"curves": ("runs",), "weights": ("run",), "confusion": ("run",), "filters": ("run", "layer"),
                         "activations": ("run", "layers")}

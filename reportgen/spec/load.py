@@ -13,7 +13,7 @@ from .args import read_args
 from .check import INVALID, Checker
 from .convolution import read_convolution
 from .model import DatasetSpec, ExperimentSpec, QuickSpec, RunSpec
-from .report import read_sections
+from .report import References, read_sections
 from .runs import read_layers, read_training
 from .sweep import expand_sweep
 from .yamlsource import Located, load_yaml
@@ -67,7 +67,9 @@ def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentS
     if "report" in top:
         report = c.mapping(top["report"], "report", ("sections",), required=("sections",))
         if report is not INVALID and "sections" in report:
-            sections = read_sections(c, report["sections"], "report.sections", groups, path.parent, convolution is not None)
+            layers = {name: [layer.name for layer in run.model.layers if layer.name] for name, run in (runs or {}).items()}
+            refs = References(groups, layers, path.parent, convolution is not None)
+            sections = read_sections(c, report["sections"], "report.sections", refs)
     parts = [*text.values(), authors, date, datasets, quick, runs, convolution, sections]
     if any(p is INVALID for p in parts) or (isinstance(authors, tuple) and INVALID in authors):
         return INVALID

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,21 @@ from .check import INVALID, Checker
 from .model import BlockSpec, SectionSpec
 from .yamlsource import Located
 
-__all__ = ["read_sections"]
+__all__ = ["References", "read_sections"]
 
-_BLOCKS = ("text", "markdown", "table", "convolution", *catalog.FIGURES)
+_BLOCKS = ("text", "markdown", "table", "convolution", "best", *catalog.FIGURES)
+_BEST = {"test_accuracy": max, "train_accuracy": max, "test_loss": min, "train_loss": min}
+_BEST_FIELDS = ("run", "title", "value", "metric")
+
+
+@dataclass(frozen=True)
+class References:
+    """What report blocks may name: runs (a swept name stands for its runs), layer names, files."""
+
+    runs: dict[str, list[str]]
+    layers: dict[str, list[str]]  # run -> its named layers
+    base: Path  # Markdown files are read relative to the experiment file
+    convolution: bool = False
 
 
 def _runs(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> list[str] | Any:
@@ -33,7 +47,8 @@ def _runs(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> l
     return names
 
 
-def _table(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> BlockSpec | Any:
+def _table(c: Checker, node: Located, path: str, refs: References) -> BlockSpec | Any:
+    runs = refs.runs
     entries = c.mapping(node, path, ("runs", "columns", "caption"))
     if entries is INVALID:
         return INVALID
@@ -48,7 +63,15 @@ def _table(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> 
     return BlockSpec("table", options) if ok else INVALID
 
 
-def _figure(c: Checker, kind: str, node: Located, path: str, runs: dict[str, list[str]]) -> BlockSpec | Any:
+def _layer(c: Checker, node: Located, path: str, run: Any, refs: References) -> str | Any:
+    """A named layer of the block's run (figures address layers by the `name` given in the model)."""
+    if run is INVALID or run is None:
+        return c.string(node, path)
+    return c.name_in(node, path, refs.layers.get(run, []), f"named layer of run '{run}'")
+
+
+def _figure(c: Checker, kind: str, node: Located, path: str, refs: References) -> BlockSpec | Any:
+    runs = refs.runs
     schema = catalog.FIGURES[kind]
     entries = c.mapping(node, path, (*schema, "caption"), required=catalog.REQUIRED_FIGURE_KEYS.get(kind, ()))
     if entries is INVALID:
@@ -67,13 +90,46 @@ def _figure(c: Checker, kind: str, node: Located, path: str, runs: dict[str, lis
         elif arg == "metrics":
             items = c.sequence(value, where, "a list of metrics such as [loss, accuracy]", allow_empty=False)
             options[key] = INVALID if items is INVALID else [c.choice(n, f"{where}[{i}]", ("loss", *catalog.METRICS), "a metric:") for i, n in enumerate(items)]
+        elif key in ("layer", "layers"):
+            continue  # checked below, once the run is known
         else:
             options[key] = read_arg(c, arg, value, where)
+    if "layer" in entries and kind != "weights":
+        options["layer"] = _layer(c, entries["layer"], f"{path}.layer", options.get("run"), refs)
+    elif "layer" in entries:
+        options["layer"] = c.string(entries["layer"], f"{path}.layer")
+    if "layers" in entries:
+        items = c.sequence(entries["layers"], f"{path}.layers", "a list of layer names", allow_empty=False)
+        options["layers"] = INVALID if items is INVALID else [
+            _layer(c, item, f"{path}.layers[{i}]", options.get("run"), refs) for i, item in enumerate(items)]
     ok = all(v is not INVALID and (not isinstance(v, list) or INVALID not in v) for v in options.values())
     return BlockSpec("figure", {"kind": kind, **options}) if ok else INVALID
 
 
-def _block(c: Checker, node: Located, path: str, runs: dict[str, list[str]], base: Path, convolution: bool) -> BlockSpec | Any:
+def _best(c: Checker, node: Located, path: str, refs: References) -> BlockSpec | Any:
+    """A sentence naming the best run by a metric, e.g. the best augmentation strategy, filled in from the results."""
+    entries = c.mapping(node, path, ("runs", "metric", "text"), required=("runs",))
+    if entries is INVALID or "runs" not in entries:
+        return INVALID
+    runs = _runs(c, entries["runs"], f"{path}.runs", refs.runs)
+    metric = c.choice(entries["metric"], f"{path}.metric", tuple(_BEST)) if "metric" in entries else "test_accuracy"
+    text = "Of these runs, the best {metric} is reached by {run} ({title}): {value}."
+    if "text" in entries:
+        text = c.string(entries["text"], f"{path}.text")
+        if text is not INVALID:
+            try:
+                unknown = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None and f not in _BEST_FIELDS]
+            except ValueError as exc:
+                unknown = [str(exc)]
+            if unknown:
+                text = c.fail(entries["text"].mark, f"{path}.text", f"expected placeholders among {{{'}, {'.join(_BEST_FIELDS)}}}. "
+                                                                    f"Received: {{{unknown[0]}}}")
+    if INVALID in (runs, metric, text):
+        return INVALID
+    return BlockSpec("best", {"runs": runs, "metric": metric, "text": text})
+
+
+def _block(c: Checker, node: Located, path: str, refs: References) -> BlockSpec | Any:
     named = c.single_key(node, path, "a block: {text: FILE.md}, {markdown: ...}, {table: ...} or a figure such as {curves: ...}")
     if named is INVALID:
         return INVALID
@@ -89,24 +145,24 @@ def _block(c: Checker, node: Located, path: str, runs: dict[str, list[str]], bas
         name = c.string(value, where)
         if name is INVALID:
             return INVALID
-        file = (base / name).resolve()
+        file = (refs.base / name).resolve()
         if not file.is_file():
             return c.fail(value.mark, where, f"expected a Markdown file. Received: '{name}' (not found at {file})")
         return BlockSpec("text", {"markdown": file.read_text(encoding="utf-8"), "source": name})
     if kind == "convolution":  # the tables of exercise 1, computed from the top-level `convolution:`
         if value.value not in (None, {}):
             return c.expected(value, where, "nothing or {} (the exercise is declared under the top-level 'convolution' key)")
-        if not convolution:
+        if not refs.convolution:
             return c.fail(node.mark, where, "expected a top-level 'convolution' key to show. Received: none in this file")
         return BlockSpec("convolution")
     if kind == "table":
-        return _table(c, value if value.value is not None else Located({}, value.mark, {}), where, runs)
-    return _figure(c, kind, value, where, runs)
+        return _table(c, value if value.value is not None else Located({}, value.mark, {}), where, refs)
+    if kind == "best":
+        return _best(c, value, where, refs)
+    return _figure(c, kind, value, where, refs)
 
 
-def read_sections(
-    c: Checker, node: Located, path: str, runs: dict[str, list[str]], base: Path, convolution: bool = False
-) -> tuple[SectionSpec, ...] | Any:
+def read_sections(c: Checker, node: Located, path: str, refs: References) -> tuple[SectionSpec, ...] | Any:
     """`sections:` a list of {title, content: [blocks]}."""
     items = c.sequence(node, path, "a list of sections")
     if items is INVALID:
@@ -122,7 +178,7 @@ def read_sections(
         if "content" in entries:
             content = c.sequence(entries["content"], f"{where}.content", "a list of blocks")
             if content is not INVALID:
-                blocks = c.each(content, f"{where}.content", lambda n, p: _block(c, n, p, runs, base, convolution))
+                blocks = c.each(content, f"{where}.content", lambda n, p: _block(c, n, p, refs))
         if title is not INVALID and INVALID not in blocks:
             sections.append(SectionSpec(title, tuple(blocks)))
     return tuple(sections)

@@ -78,28 +78,31 @@ def expand_sweep(c: Checker, name: str, run: Located, sweep: Located, path: str)
         if grid is not INVALID:
             c.expected(sweep, path, "at least one parameter path")
         return []
-    axes: list[tuple[str, list[str | int], list[Located]]] = []
+    axes: list[tuple[str, list[str | int], list[tuple[str | None, Located]]]] = []
     for key, values in grid.items():
         steps = _steps(key)
         if steps is None:
             c.fail(sweep.key_marks[key], f"{path}.{key}", "expected a parameter path such as 'training.epochs' or 'model[0].units'")
             continue
-        items = c.sequence(values, f"{path}.{key}", "a non-empty list of values", allow_empty=False)
+        if isinstance(values.value, dict) and values.value:  # {label: value}: named choices, e.g. augmentation strategies
+            axes.append((key, steps, list(values.value.items())))
+            continue
+        items = c.sequence(values, f"{path}.{key}", "a non-empty list of values, or a mapping of labels to values", allow_empty=False)
         if items is not INVALID:
-            axes.append((key, steps, items))
+            axes.append((key, steps, [(None, item) for item in items]))
     if len(axes) != len(grid):
         return []
     expanded = []
     base = Located({k: v for k, v in run.value.items() if k != "sweep"}, run.mark, run.key_marks)
     for combo in itertools.product(*(items for _, _, items in axes)):
-        node, params = base, {}
-        for (key, steps, _), value in zip(axes, combo):
+        node, params, labels = base, {}, []
+        for (key, steps, _), (label, value) in zip(axes, combo, strict=True):
             try:
                 node = _with(node, steps, value)
             except KeyError:
                 c.fail(sweep.key_marks[key], f"{path}.{key}", f"expected a path to a value of run '{name}'. Received: '{key}' (no such place)")
                 return []
-            params[str(steps[-1])] = value.plain()
-        label = ", ".join(f"{k}={_label(v)}" for k, v in params.items())
-        expanded.append((f"{name}[{label}]", node, params))
+            params[str(steps[-1])] = label if label is not None else value.plain()
+            labels.append(label if label is not None else f"{steps[-1]}={_label(value.plain())}")
+        expanded.append((f"{name}[{', '.join(labels)}]", node, params))
     return expanded
