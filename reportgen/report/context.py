@@ -124,7 +124,14 @@ def _default_caption(options: Mapping[str, Any]) -> str:
         return f"Loss and accuracy per epoch of {', '.join(options['runs'])} (solid: train, dashed: validation)."
     if kind == "weights":
         return f"Weights of {options['run']}, one image per class, normalised per channel to 0-255."
-    return f"Confusion matrix of {options['run']} on the test set."
+    if kind == "filters":
+        return f"Filters of layer {options['layer']} of {options['run']}."
+    if kind == "activations":
+        return (f"Activation maps of training image {options.get('image', 12)} at the outputs of "
+                f"{', '.join(options['layers'])} of {options['run']}, one panel per channel.")
+    if kind == "confusion":
+        return f"Confusion matrix of {options['run']} on the test set."
+    raise KeyError(f"no default caption for figure kind '{kind}'")
 
 
 def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any]:

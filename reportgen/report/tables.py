@@ -59,9 +59,10 @@ for _name, _column in _COLUMNS.items():
 
 
 def make_table(runs: Sequence[str], columns: Sequence[str], specs: Mapping[str, RunSpec], results: Mapping[str, Result]) -> dict[str, Any]:
-    """{headers, numeric, rows}: the cells as printed, one row per run."""
+    """{columns, headers, numeric, rows}: the cells as printed, one row per run."""
     chosen = [COLUMNS.get(name) for name in columns]
     return {
+        "columns": list(columns),
         "headers": [c.header for c in chosen],
         "numeric": [c.numeric for c in chosen],
         "rows": [[c.cell(name, specs[name], results[name]) for c in chosen] for name in runs],

@@ -91,3 +91,13 @@ def test_unknown_column_names_the_known_ones(pw04) -> None:
     spec, results = pw04
     with pytest.raises(KeyError, match="unknown column 'acc'; known: architecture"):
         make_table(["cnn1"], ["acc"], spec.runs, results)
+
+
+def test_every_figure_kind_has_its_own_default_caption() -> None:
+    from reportgen.report.context import _default_caption
+    from reportgen.spec import catalog
+
+    options = {"runs": ["a"], "run": "a", "layer": "conv1", "layers": ["conv1", "relu1"], "image": 3}
+    captions = {kind: _default_caption({"kind": kind, **options}) for kind in catalog.FIGURES}
+    assert len(set(captions.values())) == len(catalog.FIGURES)
+    assert "training image 3" in captions["activations"] and "conv1" in captions["filters"]
