@@ -67,7 +67,17 @@ class Cache:
             tmp.unlink(missing_ok=True)
         return final
 
-    def write(self, key: str, result: dict[str, Any], arrays: dict[str, np.ndarray], extra: dict[str, Path] | None = None) -> Path:
+    def same_run(self, spec_key: str) -> str | None:
+        """The newest entry of the same run and data trained in another environment (another backend or
+        version, another machine): results travel between machines with the cache folder."""
+        folder = self.root / "by-run" / spec_key
+        if not folder.is_dir():
+            return None
+        found = [p for p in folder.iterdir() if self.has(p.name)]
+        return max(found, key=lambda p: p.stat().st_mtime_ns).name if found else None
+
+    def write(self, key: str, result: dict[str, Any], arrays: dict[str, np.ndarray], extra: dict[str, Path] | None = None,
+              spec_key: str | None = None) -> Path:
         """Write a whole entry, or nothing: a killed process leaves at most a stray temp folder."""
         final = self.entry(key)
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +93,9 @@ class Cache:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        if spec_key:  # an index by run and data alone, for same_run()
+            (self.root / "by-run" / spec_key).mkdir(parents=True, exist_ok=True)
+            (self.root / "by-run" / spec_key / key).touch()
         return final
 
     def clean_temporaries(self) -> int:

@@ -49,13 +49,24 @@ class _Data:
 
 
 def plan_keys(spec: ExperimentSpec, cache: Cache, data: _Data | None = None) -> dict[str, str]:
-    """{run name: cache key}; reads files' fingerprints (memoised), trains nothing."""
+    """{run name: the cache entry to use}: this environment's key, else the same run trained elsewhere
+    (another backend, version or machine). Reads files' fingerprints (memoised), trains nothing."""
+    return {name: _entry(cache, key, run_key) or key for name, (key, run_key) in _keys(spec, cache, data).items()}
+
+
+def _entry(cache: Cache, key: str, run_key: str) -> str | None:
+    """The cache entry holding a run's result: this environment's, else the same run trained elsewhere."""
+    return key if cache.has(key) else cache.same_run(run_key)
+
+
+def _keys(spec: ExperimentSpec, cache: Cache, data: _Data | None = None) -> dict[str, tuple[str, str]]:
+    """{run name: (key in this environment, key of the run and data alone)}."""
     data = data or _Data(spec.datasets, cache.root / "fingerprints.json")
     versions = result_versions()
     keys = {}
     for name, run in spec.runs.items():
-        dataset = spec.datasets[run.dataset]
-        keys[name] = cache_key({"run": run.canonical(dataset), "data": data.fingerprint(run.dataset), "versions": versions})
+        identity = {"run": run.canonical(spec.datasets[run.dataset]), "data": data.fingerprint(run.dataset)}
+        keys[name] = (cache_key({**identity, "versions": versions}), cache_key(identity))
     return keys
 
 
@@ -64,17 +75,20 @@ def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show
     cache.root.mkdir(parents=True, exist_ok=True)
     cache.clean_temporaries()
     data = _Data(spec.datasets, cache.root / "fingerprints.json")
-    keys = plan_keys(spec, cache, data)
+    keys = _keys(spec, cache, data)
     results: dict[str, RunResult] = {}
     with TrainingProgress(len(keys), enabled=show_progress) as progress:
-        for name, key in keys.items():
-            if cache.has(key) and not force:
-                results[name] = RunResult(name, key, cache.read(key), True, cache)
-                progress.skip(f"cached  {name}")
+        for name, (key, run_key) in keys.items():
+            found = _entry(cache, key, run_key)
+            if found and not force:
+                record = cache.read(found)
+                results[name] = RunResult(name, found, record, True, cache)
+                elsewhere = "" if found == key else f" (trained with {record['manifest']['backend']} {record['manifest']['backend_version']})"
+                progress.skip(f"cached  {name}{elsewhere}")
                 continue
             with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir:
                 record, arrays = _train(spec, name, data, progress, Path(workdir))
-                cache.write(key, record, arrays, extra={"model.keras": Path(workdir) / "model.keras"})
+                cache.write(key, record, arrays, extra={"model.keras": Path(workdir) / "model.keras"}, spec_key=run_key)
             results[name] = RunResult(name, key, record, False, cache)
             acc = record["metrics"].get("test_accuracy")
             shown = f", test accuracy {acc:.1%}" if acc is not None else ""

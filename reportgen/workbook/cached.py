@@ -1,4 +1,4 @@
-"""Post-process a saved .xlsx: give every formula cell a cached <v> value, so non-recalculating viewers show numbers."""
+"""Post-process a saved .xlsx: cached <v> values for every formula cell (non-recalculating viewers show numbers), fixed times."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # A formula cell as openpyxl writes it: <c r="B9" s="3"><f>...</f><v /></c> (or <v></v>, or no <v>).
+# Fixed times make the file a function of the spec alone, so an unchanged rebuild writes the same bytes.
+_EPOCH_ZIP = (1980, 1, 1, 0, 0, 0)
+_STAMP = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 _FORMULA_CELL = re.compile(r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)>(?P<f><f>.*?</f>)(?:<v\s*/>|<v></v>)?</c>', re.DOTALL)
 
 
@@ -66,13 +69,17 @@ def add_cached_values(path: Path, cached: dict[str, dict[str, float | int | str]
             raise ValueError(f"no sheet named {sorted(unknown)} in {path.name}; sheets: {sorted(parts)}")
         edits = {parts[name]: _fill_sheet(source.read(parts[name]).decode("utf-8"), values, name)
                  for name, values in cached.items()}
+        if "docProps/core.xml" in source.namelist():
+            edits["docProps/core.xml"] = _STAMP.sub(r"\g<1>1980-01-01T00:00:00Z\g<2>", source.read("docProps/core.xml").decode("utf-8"))
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem}-", suffix=".xlsx", delete=False) as handle:
             temporary = Path(handle.name)
         try:
             with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as target:
                 for item in source.infolist():
                     data = edits[item.filename].encode("utf-8") if item.filename in edits else source.read(item.filename)
-                    target.writestr(item, data)
+                    fixed = zipfile.ZipInfo(item.filename, date_time=_EPOCH_ZIP)
+                    fixed.compress_type, fixed.external_attr = item.compress_type, item.external_attr
+                    target.writestr(fixed, data)
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
