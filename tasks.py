@@ -7,12 +7,14 @@ import sys
 from invoke import task
 
 
-@task(help={"name": "experiment in experiments/ (e.g. demo, pw04)", "quick": "smoke build on a subset", "force": "retrain every run"})
-def report(c, name, quick=False, force=False):
+@task(help={"name": "experiment in experiments/ (e.g. demo, pw04)", "quick": "smoke build on a subset", "force": "retrain every run",
+            "mixed_precision": "train in mixed_bfloat16 (GPUs)"})
+def report(c, name, quick=False, force=False, mixed_precision=False):
     """Build experiments/NAME.yaml into build/NAME/."""
     from reportgen.cli import main
 
-    code = main(["report", name, *(["--quick"] if quick else []), *(["--force"] if force else [])])
+    flags = [flag for flag, on in (("--quick", quick), ("--force", force), ("--mixed-precision", mixed_precision)) if on]
+    code = main(["report", name, *flags])
     if code:
         sys.exit(code)
 

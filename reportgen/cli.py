@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("name", help="an experiment in experiments/ (e.g. pw04) or a path to a YAML file")
     report.add_argument("--quick", action="store_true", help="smoke build: a stratified subset and 1-2 epochs per run")
     report.add_argument("--force", action="store_true", help="retrain every run even if it is cached")
+    report.add_argument("--mixed-precision", action="store_true",
+                        help="train every run in mixed_bfloat16 (for GPUs; recorded in each run's cache key)")
     report.add_argument("--out", type=Path, help="output folder (default build/NAME)")
     report.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
     validate = commands.add_parser("validate", help="check experiment files and report every problem")
@@ -31,7 +33,8 @@ def _report(args: argparse.Namespace) -> int:
     from .run.progress import console
 
     start = time.perf_counter()
-    summary = build(args.name, quick=args.quick, force=args.force, out=args.out, cache_dir=args.cache)
+    summary = build(args.name, quick=args.quick, force=args.force, out=args.out, cache_dir=args.cache,
+                    precision="mixed_bfloat16" if args.mixed_precision else None)
     elapsed = time.perf_counter() - start
     if summary.up_to_date:
         console.print(f"{summary.experiment}: up to date ({len(summary.cached)} runs cached), {summary.out}/report.pdf")

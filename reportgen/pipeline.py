@@ -45,10 +45,11 @@ def resolve_experiment(name: str, experiments: Path = Path("experiments")) -> Pa
 
 
 def build(name: str, quick: bool = False, force: bool = False, out: Path | None = None, cache_dir: Path | None = None,
-          show_progress: bool = True) -> BuildSummary:
+          show_progress: bool = True, precision: str | None = None) -> BuildSummary:
     """Load the spec, train or fetch every run, draw the figures, write the report and results.json."""
     path = resolve_experiment(name)
     spec = load_spec(path).with_profile("quick" if quick else "full")
+    spec = spec.with_precision(precision) if precision else spec
     out = out or Path("build") / (spec.name if not quick else f"{spec.name}-quick")
     cache = Cache(cache_dir or Path(os.environ.get("REPORTGEN_CACHE", "build/cache")))
     summary = BuildSummary(spec.name, out)
@@ -68,7 +69,6 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
 
 
 def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
-    from .figures import FIGURES, save_figure
     from .report import build_context, figure_plan, render_html, render_pdf
 
     out.mkdir(parents=True, exist_ok=True)
@@ -76,9 +76,7 @@ def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
         from .workbook import write_conv_workbook
 
         write_conv_workbook(spec.convolution, out / WORKBOOK)
-    for item in figure_plan(spec):
-        figure = FIGURES.get(item["options"]["kind"])(item["options"], results)
-        save_figure(figure, out / item["file"])
+    _draw_figures(figure_plan(spec), results, out)
     built = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     context = build_context(spec, results, built)
     html = render_html(context)
@@ -88,16 +86,45 @@ def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
     (out / "results.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
+def _draw_figures(plan: list[dict], results: dict, out: Path) -> None:
+    """Draw the figures whose inputs changed; one drawn from the same results by the same code is kept."""
+    stamps_file = out / "figures" / ".stamps.json"
+    try:
+        old = json.loads(stamps_file.read_text())
+    except (OSError, ValueError):
+        old = {}
+    code = _digest(sorted((Path(__file__).parent / "figures").glob("*.py")))
+    stamps = {}
+    for item in plan:
+        options = item["options"]
+        runs = options.get("runs") or [options["run"]]
+        stamps[item["file"]] = hashlib.sha256(json.dumps({"options": options, "results": [results[r].key for r in runs], "code": code},
+                                                         sort_keys=True).encode()).hexdigest()
+    todo = [item for item in plan if old.get(item["file"]) != stamps[item["file"]] or not (out / item["file"]).is_file()]
+    if todo:
+        from .figures import FIGURES, save_figure  # matplotlib: imported only when something is drawn
+
+        for item in todo:
+            save_figure(FIGURES.get(item["options"]["kind"])(item["options"], results), out / item["file"])
+    stamps_file.parent.mkdir(parents=True, exist_ok=True)
+    stamps_file.write_text(json.dumps(stamps, indent=1, sort_keys=True))
+
+
+def _digest(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for source in files:
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def _stamp(spec: ExperimentSpec, keys: dict[str, str]) -> str:
     """A hash of everything the outputs depend on: the spec, the results' keys, templates and this code."""
     from .report.html import templates_dir
 
     digest = hashlib.sha256(repr(spec).encode())
     digest.update(json.dumps(keys, sort_keys=True).encode())
-    sources = sorted(Path(__file__).parent.rglob("*.py")) + sorted(templates_dir().glob("*"))
-    for source in sources:
-        digest.update(source.name.encode())
-        digest.update(source.read_bytes())
+    digest.update(_digest(sorted(Path(__file__).parent.rglob("*.py")) + sorted(templates_dir().glob("*"))).encode())
     return digest.hexdigest()
 
 

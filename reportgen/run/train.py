@@ -17,7 +17,7 @@ from ..spec import CallbackSpec, DatasetSpec, RunSpec
 from ..data import Dataset
 from .progress import TrainingProgress
 
-__all__ = ["devices", "train_run"]
+__all__ = ["compile_options", "devices", "train_run"]
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
 
@@ -55,13 +55,24 @@ def _labels(y: np.ndarray, dataset: DatasetSpec, n_classes: int) -> np.ndarray:
     return keras.utils.to_categorical(y, n_classes).astype("float32") if dataset.labels == "one_hot" else y
 
 
+def compile_options(batch_size: int) -> dict[str, Any]:
+    """How reportgen compiles a model (measured in benchmarks/throughput.py): compiled steps where the backend
+    has them, and several steps per call so small models do not wait on Python between batches."""
+    steps = 1 if keras.backend.backend() == "torch" else 8
+    return {"jit_compile": "auto", "steps_per_execution": steps}
+
+
 def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Seeded training, then metrics on the whole train and test sets; the model is saved in workdir."""
     t = run.training
     keras.utils.set_random_seed(t.seed)
-    model = build_model(run.model, dataset, data.x_train.shape[1:], data.max_value, run.name)
+    keras.mixed_precision.set_global_policy(t.precision)
+    try:
+        model = build_model(run.model, dataset, data.x_train.shape[1:], data.max_value, run.name)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
     optimizer = getattr(keras.optimizers, _OPTIMIZERS[t.optimizer])(learning_rate=t.learning_rate, **t.optimizer_args)
-    model.compile(optimizer=optimizer, loss=t.loss, metrics=list(t.metrics))
+    model.compile(optimizer=optimizer, loss=t.loss, metrics=list(t.metrics), **compile_options(t.batch_size))
     n_classes = len(data.class_names)
     y_train, y_test = _labels(data.y_train, dataset, n_classes), _labels(data.y_test, dataset, n_classes)
     fit: dict[str, Any] = {}

@@ -67,6 +67,7 @@ class TrainingSpec:
     validation: str | float = "test"  # "test", "none" or a fraction of the training set
     seed: int = 0
     callbacks: tuple[CallbackSpec, ...] = ()
+    precision: str = "float32"  # or "mixed_bfloat16" (GPUs): part of the run's identity
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,11 @@ class ExperimentSpec:
     convolution: ConvolutionSpec | None = None
     sections: tuple[SectionSpec, ...] = ()
     profile: str = "full"
+
+    def with_precision(self, precision: str) -> "ExperimentSpec":
+        """Every run trained at this precision (e.g. mixed_bfloat16 on a GPU); it enters each run's cache key."""
+        runs = {name: replace(run, training=replace(run.training, precision=precision)) for name, run in self.runs.items()}
+        return replace(self, runs=runs)
 
     def with_profile(self, profile: str) -> "ExperimentSpec":
         """This experiment under 'full' or 'quick' (subset and capped epochs for every run)."""

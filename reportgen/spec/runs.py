@@ -14,7 +14,7 @@ from .yamlsource import Located
 
 __all__ = ["read_layers", "read_training", "TRAINING_KEYS"]
 
-TRAINING_KEYS = ("optimizer", "learning_rate", "loss", "metrics", "epochs", "batch_size", "validation", "seed", "callbacks")
+TRAINING_KEYS = ("optimizer", "learning_rate", "loss", "metrics", "epochs", "batch_size", "validation", "seed", "callbacks", "precision")
 
 
 def read_layer(c: Checker, node: Located, path: str) -> LayerSpec | Any:
@@ -125,6 +125,8 @@ def read_training(c: Checker, layers: list[Located], path: str) -> TrainingSpec 
                 got = values[key] = c.integer(value, p, minimum=0)
             elif key == "validation":
                 got = values[key] = _validation(c, value, p)
+            elif key == "precision":
+                got = values[key] = c.choice(value, p, ("float32", "mixed_bfloat16", "mixed_float16"))
             else:  # callbacks
                 items = c.sequence(value, p, "a list of callbacks")
                 got = INVALID if items is INVALID else tuple(c.each(items, p, lambda n, q: _callback(c, n, q)))
