@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from markdown_table import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## Build and rebuild times (demo)"
 
@@ -47,21 +49,11 @@ def measure() -> list[tuple[str, float]]:
 
 def write(rows: list[tuple[str, float]]) -> str:
     cpu = platform.processor() or platform.machine()
-    lines = [SECTION, "", f"`python benchmarks/rebuild.py` on {os.cpu_count()} CPU cores ({cpu}), Python {platform.python_version()}, "
+    lines = [f"`python benchmarks/rebuild.py` on {os.cpu_count()} CPU cores ({cpu}), Python {platform.python_version()}, "
              f"Keras backend {os.environ.get('KERAS_BACKEND', 'tensorflow')}. Wall time of `python -m reportgen report demo`, "
              "start-up included.", "", "| step | seconds |", "|---|---:|"]
     lines += [f"| {name} | {seconds:.2f} |" for name, seconds in rows]
-    table = "\n".join(lines) + "\n"
-    target = ROOT / "BENCHMARKS.md"
-    text = target.read_text() if target.exists() else "# Benchmarks\n\nEach section says the command that produced it.\n\n"
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        tail = rest.split("\n## ", 1)
-        text = head + table + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + table
-    target.write_text(text)
-    return table
+    return write_section(SECTION, "\n".join(lines))
 
 
 if __name__ == "__main__":

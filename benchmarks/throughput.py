@@ -19,6 +19,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+from markdown_table import write_section  # noqa: E402
 from reportgen.quiet import import_keras  # noqa: E402
 from reportgen.run.environment import backend_name  # noqa: E402
 
@@ -132,22 +133,12 @@ def _torch_missing() -> str:
 
 def write(rows: list[str], peak: float, command: str) -> str:
     device = f"{os.cpu_count()} CPU cores ({platform.machine()}), backend {backend_name()}"
-    lines = [SECTION, "", f"`{command}` on {device}; synthetic CIFAR-shaped data. Peak: a 2048x2048 float32 matmul ran at "
+    lines = [f"`{command}` on {device}; synthetic CIFAR-shaped data. Peak: a 2048x2048 float32 matmul ran at "
              f"{peak / 1e9:.0f} GFLOP/s; % of peak counts 3x the forward FLOPs per image. No GPU was lent to this work, so the "
              "GPU rows and the bf16 peak are missing.", "",
              "| model | batch | trainer | images/s | ms/step | vs plain fit | forward MFLOP/image | % of peak |",
              "|---|---:|---|---:|---:|---:|---:|---:|", *rows]
-    table = "\n".join(lines) + "\n"
-    target = ROOT / "BENCHMARKS.md"
-    text = target.read_text() if target.exists() else "# Benchmarks\n\nEach section says the command that produced it.\n"
-    if SECTION in text:
-        head, _, rest = text.partition(SECTION)
-        tail = rest.split("\n## ", 1)
-        text = head + table + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + table
-    target.write_text(text)
-    return table
+    return write_section(SECTION, "\n".join(lines))
 
 
 def main() -> None:
