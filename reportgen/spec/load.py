@@ -163,8 +163,8 @@ def _run(c: Checker, name: str, fields: dict[str, Located], where: str, datasets
     else:
         dataset = c.fail(fields["model"].mark, where, f"missing required key 'dataset' (there are {len(datasets)} datasets)")
     model = read_layers(c, fields["model"], f"{where}.model") if "model" in fields else INVALID
-    layers = [*defaults, *([(fields["training"], f"{where}.training")] if "training" in fields else [])]
-    training = read_training(c, layers, where)
+    sources = [*defaults, *([(fields["training"], f"{where}.training")] if "training" in fields else [])]
+    training = read_training(c, sources, where)
     title = c.string(fields["title"], f"{where}.title") if "title" in fields else None
     if INVALID in (dataset, model, training, title):
         return INVALID

@@ -93,11 +93,11 @@ def _validation(c: Checker, node: Located, path: str) -> str | float | Any:
     return value
 
 
-def read_training(c: Checker, layers: list[Located], path: str) -> TrainingSpec | Any:
-    """Merge training mappings (defaults first, then the run's own) into one TrainingSpec."""
+def read_training(c: Checker, sources: list[tuple[Located, str]], path: str) -> TrainingSpec | Any:
+    """Merge training mappings (the file's defaults first, then the run's own) into one TrainingSpec."""
     values: dict[str, Any] = {}
     ok = True
-    for node, where in layers:
+    for node, where in sources:
         entries = c.mapping(node, where, TRAINING_KEYS)
         if entries is INVALID:
             ok = False
