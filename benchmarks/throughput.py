@@ -148,7 +148,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="timed steps per measurement (default: per model)")
     args = parser.parse_args()
     rows, peak = measure(args.models.split(","), [int(b) for b in args.batches.split(",")], args.steps)
-    command = "python benchmarks/throughput.py " + " ".join(f"--{k} {v}" for k, v in vars(args).items() if v is not None)
+    command = f"KERAS_BACKEND={backend_name()} python benchmarks/throughput.py " + " ".join(f"--{k} {v}" for k, v in vars(args).items() if v is not None)
     print(write(rows, peak, command))
 
 
