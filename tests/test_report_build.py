@@ -134,11 +134,17 @@ def test_sigkill_mid_training_leaves_no_cache_entry(tmp_path: Path) -> None:
     assert results["runs"]["cnn"]["from_cache"] is False
 
 
-def test_pw04_quick_builds_offline_on_a_tiny_cifar_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def tiny_cifar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A 120/40-image archive in the official format as the only CIFAR-10 there is: no Keras cache, no download."""
     data = tmp_path / "data"
     write_cifar10_archive(data, n_train_per_class=12, n_test_per_class=4)
     monkeypatch.setenv("REPORTGEN_DATA_PATH", str(data))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    return data
+
+
+def test_pw04_quick_builds_offline_on_a_tiny_cifar_archive(tmp_path: Path, tiny_cifar: Path) -> None:
     results = _build(ROOT / "experiments" / "pw04.yaml", tmp_path, "--quick")
     assert results["profile"] == "quick" and len(results["runs"]) == 9
     assert all(run["n_train"] == 120 and run["n_test"] == 40 for run in results["runs"].values())
@@ -161,16 +167,13 @@ def test_pw04_without_cifar_fails_fast_with_one_line(tmp_path: Path) -> None:
     assert elapsed < 20
 
 
-def test_pw09_quick_builds_with_activation_maps_equal_to_keras_sub_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pw09_quick_builds_with_activation_maps_equal_to_keras_sub_models(tmp_path: Path, tiny_cifar: Path) -> None:
     import keras
 
     from reportgen.data import load as load_data
     from reportgen.run import Cache
+    from reportgen.run.result import activations_probe
 
-    data = tmp_path / "data"
-    write_cifar10_archive(data, n_train_per_class=12, n_test_per_class=4)
-    monkeypatch.setenv("REPORTGEN_DATA_PATH", str(data))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     results = _build(ROOT / "experiments" / "pw09.yaml", tmp_path, "--quick")
     assert len(results["runs"]) == 7 and "cnn_aug[flip_translate]" in results["runs"]
     text = _pdf_text(tmp_path / "out" / "report.pdf")
@@ -179,7 +182,7 @@ def test_pw09_quick_builds_with_activation_maps_equal_to_keras_sub_models(tmp_pa
 
     key = results["runs"]["cnn"]["cache_key"]
     cache = Cache(tmp_path / "cache")
-    probe = cache.read_probe(key, "activations-train-12")
+    probe = cache.read_probe(key, activations_probe(12))
     model = keras.saving.load_model(cache.entry(key) / "model.keras")
     image = load_data("cifar10", {}).x_train[12]
     np.testing.assert_array_equal(probe["image"], image)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from ..errors import RenderError
 from ..registry import Registry
+from ..run.result import RunResult, activations_probe
 from .activations import make_activations
 from .confusion import make_confusion
 from .curves import make_curves
 from .filters import make_filters
 from .weights import make_weight_images
-
-if TYPE_CHECKING:  # only for annotations: importing reportgen.run would pull in the runner
-    from ..run.result import RunResult
 
 __all__ = ["FIGURES", "FigureMaker"]
 
@@ -116,7 +114,7 @@ def activations(options: dict[str, Any], results: Mapping[str, RunResult]) -> Fi
     """Training image `image` (default 12) of `run` and the outputs of `layers` for it, one panel per channel."""
     result = _result("activations", results, options["run"])
     index = options.get("image", 12)
-    probe_name = f"activations-train-{index}"
+    probe_name = activations_probe(index)
     try:
         probe = result.probe(probe_name)
     except (KeyError, FileNotFoundError) as exc:

@@ -12,14 +12,14 @@ from ..spec import ExperimentSpec
 __all__ = ["activation_maps", "wanted_probes"]
 
 
-def wanted_probes(spec: ExperimentSpec) -> dict[str, dict[str, list[str]]]:
-    """{run: {probe name: layer names}} for every activations figure of the report."""
-    wanted: dict[str, dict[str, list[str]]] = {}
+def wanted_probes(spec: ExperimentSpec) -> dict[str, dict[int, list[str]]]:
+    """{run: {training image index: layer names}} for every activations figure of the report."""
+    wanted: dict[str, dict[int, list[str]]] = {}
     for section in spec.sections:
         for block in section.blocks:
             if block.kind == "figure" and block.options["kind"] == "activations":
-                name = f"activations-train-{block.options.get('image', 12)}"
-                layers = wanted.setdefault(block.options["run"], {}).setdefault(name, [])
+                image = block.options.get("image", 12)
+                layers = wanted.setdefault(block.options["run"], {}).setdefault(image, [])
                 layers.extend(layer for layer in block.options["layers"] if layer not in layers)
     return wanted
 

@@ -10,7 +10,12 @@ import numpy as np
 
 from .cache import Cache
 
-__all__ = ["RunResult"]
+__all__ = ["RunResult", "activations_probe"]
+
+
+def activations_probe(image: int) -> str:
+    """The name under which a run's entry keeps the activation maps of training image `image`."""
+    return f"activations-train-{image}"
 
 
 @dataclass(frozen=True)

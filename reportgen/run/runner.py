@@ -14,7 +14,7 @@ from .environment import manifest, result_versions
 from .prepared import describe, prepare
 from .probes import activation_maps, wanted_probes
 from .progress import TrainingProgress
-from .result import RunResult
+from .result import RunResult, activations_probe
 
 __all__ = ["plan_keys", "run_experiment"]
 
@@ -101,15 +101,14 @@ def _probe(spec: ExperimentSpec, results: dict[str, RunResult], cache: Cache, da
     """Compute the probes the figures need that the cache entries do not hold yet (loads the saved model)."""
     for name, probes in wanted_probes(spec).items():
         key = results[name].key
-        missing = {probe: layers for probe, layers in probes.items() if not cache.has_probe(key, probe, layers)}
+        missing = {image: layers for image, layers in probes.items() if not cache.has_probe(key, activations_probe(image), layers)}
         if not missing:
             continue
         keras = import_keras()
         model = keras.saving.load_model(cache.entry(key) / "model.keras")
         images = data.load(spec.runs[name].dataset).x_train
-        for probe, layers in missing.items():
-            index = int(probe.rsplit("-", 1)[1])
-            cache.write_probe(key, probe, activation_maps(model, images, index, layers, name))
+        for image, layers in missing.items():
+            cache.write_probe(key, activations_probe(image), activation_maps(model, images, image, layers, name))
 
 
 def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
