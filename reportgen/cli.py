@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--quick", action="store_true", help="smoke build: a stratified subset and 1-2 epochs per run")
     report.add_argument("--force", action="store_true", help="retrain every run even if it is cached")
     report.add_argument("--mixed-precision", action="store_true",
-                        help="train every run in mixed_bfloat16 (for GPUs; recorded in each run's cache key)")
+                        help="train every run in mixed_bfloat16 (GPUs, CPUs with AVX-512 BF16 or AMX; part of each run's cache key)")
     report.add_argument("--out", type=Path, help="output folder (default build/NAME)")
     report.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
     validate = commands.add_parser("validate", help="check experiment files and report every problem")

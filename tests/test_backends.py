@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -59,7 +60,11 @@ def experiment(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+# tensorflow and jax install everywhere the tests run; torch only where a user (or a benchmark) installed it.
+_TORCH = pytest.param("torch", marks=pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed"))
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", _TORCH])
 def test_end_to_end_build_on_backend(experiment: Path, backend: str) -> None:
     outcome = _cli(experiment, backend)
     assert outcome["code"] == 0 and "keras" in outcome["imported"]
@@ -108,3 +113,19 @@ def test_a_cached_build_imports_no_ml_framework(experiment: Path) -> None:
     assert outcome == {"code": 0, "imported": []}  # not even matplotlib: the figures' inputs did not change
     assert pdf.stat().st_mtime_ns != before  # re-rendered from the cache
     assert {p: p.stat().st_mtime_ns for p in figures} == figures
+
+
+def test_mixed_precision_builds_end_to_end_and_is_cached_apart(experiment: Path) -> None:
+    _cli(experiment, "tensorflow")
+    full = _run(experiment, "tensorflow")
+    outcome = _cli(experiment, "tensorflow", "--mixed-precision", "--out", str(experiment / "mixed"))
+    assert outcome["code"] == 0 and "keras" in outcome["imported"]  # a different run: it trains
+    run = json.loads((experiment / "mixed" / "results.json").read_text())["runs"]["cnn"]
+    assert run["cache_key"] != full["cache_key"] and run["from_cache"] is False
+    entry = next((experiment / "cache").glob(f"??/{run['cache_key']}"))
+    assert json.loads((entry / "result.json").read_text())["run"]["training"]["precision"] == "mixed_bfloat16"
+    import numpy as np
+
+    with np.load(next((entry / "probes").glob("*.npz"))) as probes:  # activation maps come back as plain float32
+        assert {probes[k].dtype for k in probes.files if k != "image"} == {np.dtype("float32")}
+    assert len(list((experiment / "mixed" / "figures").glob("*.png"))) == 3

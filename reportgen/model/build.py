@@ -49,9 +49,12 @@ def build_model(spec: ModelSpec, dataset: DatasetSpec, input_shape: tuple[int, .
     if dataset.flatten:
         x = keras.layers.Flatten(name="flatten_input")(x)
     value_range = [0.0, 1.0] if dataset.scale else [0.0, float(max_value)]
-    for layer in spec.layers:
+    mixed = keras.mixed_precision.dtype_policy().name.startswith("mixed_")
+    for i, layer in enumerate(spec.layers):
         if layer.kind in _TAKES_VALUE_RANGE and "value_range" not in layer.args:  # they see scaled pixels, not 0-255
             layer = LayerSpec(layer.kind, {**layer.args, "value_range": value_range})
+        if mixed and i == len(spec.layers) - 1 and "dtype" not in layer.args:  # outputs (softmax, loss) stay float32
+            layer = LayerSpec(layer.kind, {**layer.args, "dtype": "float32"})
         try:
             x = make_layer(layer)(x)
         except (ValueError, TypeError) as exc:  # e.g. a kernel larger than its input

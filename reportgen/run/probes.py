@@ -37,5 +37,5 @@ def activation_maps(model: Any, images: np.ndarray, index: int, layers: list[str
     probe = keras.Model(model.inputs, outputs)
     values = probe.predict(images[index:index + 1], verbose=0)
     values = values if isinstance(values, list) else [values]
-    maps = {name: np.asarray(value[0]) for name, value in zip(layers, values, strict=True)}
+    maps = {name: np.asarray(value[0], dtype=np.float32) for name, value in zip(layers, values, strict=True)}  # bf16 under mixed precision
     return {"image": np.asarray(images[index]), **maps}

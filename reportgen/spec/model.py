@@ -67,7 +67,7 @@ class TrainingSpec:
     validation: str | float = "test"  # "test", "none" or a fraction of the training set
     seed: int = 0
     callbacks: tuple[CallbackSpec, ...] = ()
-    precision: str = "float32"  # or "mixed_bfloat16" (GPUs): part of the run's identity
+    precision: str = "float32"  # or "mixed_bfloat16" (GPUs, CPUs with bf16 units): part of the run's identity
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,20 @@ def test_uint8_input_is_scaled_and_flattened_inside_the_model() -> None:
     assert model.inputs[0].dtype == "uint8"
     x = np.array([[[[16], [8]], [[0], [16]]]], dtype="uint8")
     assert float(model.predict(x, verbose=0)[0, 0]) == 2.5
+
+
+def test_mixed_precision_computes_in_bfloat16_but_outputs_float32() -> None:
+    spec = ModelSpec((
+        LayerSpec("Conv2D", {"filters": 4, "kernel_size": 3}),
+        LayerSpec("Flatten"),
+        LayerSpec("Dense", {"units": 3, "activation": "softmax"}),
+    ))
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = build_model(spec, DatasetSpec("d", "digits"), (8, 8, 1), 16)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    conv, dense = model.layers[2], model.layers[-1]
+    assert (conv.compute_dtype, conv.variable_dtype) == ("bfloat16", "float32")
+    assert dense.compute_dtype == "float32"  # softmax and the loss see float32, as Keras' mixed-precision guide asks
+    assert model.predict(np.zeros((1, 8, 8, 1), dtype="uint8"), verbose=0).dtype == np.float32
