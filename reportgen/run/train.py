@@ -17,7 +17,7 @@ from ..spec import CallbackSpec, DatasetSpec, RunSpec
 from ..data import Dataset
 from .progress import TrainingProgress
 
-__all__ = ["compile_options", "devices", "train_run"]
+__all__ = ["compile_options", "compiled_model", "devices", "train_run"]
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
 
@@ -63,20 +63,27 @@ def compile_options(batch_size: int) -> dict[str, Any]:
     return {"jit_compile": "auto", "steps_per_execution": steps}
 
 
-def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Seeded training, then metrics on the whole train and test sets; the model is saved in workdir."""
+def compiled_model(run: RunSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int) -> keras.Model:
+    """The run's model, seeded, at its precision, compiled as reportgen trains it (benchmarks time this too)."""
     t = run.training
     keras.utils.set_random_seed(t.seed)
     keras.mixed_precision.set_global_policy(t.precision)
     try:
-        model = build_model(run.model, dataset, data.x_train.shape[1:], data.max_value, run.name)
+        model = build_model(run.model, dataset, input_shape, max_value, run.name)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     optimizer = getattr(keras.optimizers, _OPTIMIZERS[t.optimizer])(learning_rate=t.learning_rate, **t.optimizer_args)
     model.compile(optimizer=optimizer, loss=t.loss, metrics=list(t.metrics), **compile_options(t.batch_size))
+    return model
+
+
+def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Seeded training, then metrics on the whole train and test sets; the model is saved in workdir."""
+    t = run.training
+    model = compiled_model(run, dataset, data.x_train.shape[1:], data.max_value)
     n_classes = len(data.class_names)
     y_train, y_test = _labels(data.y_train, dataset, n_classes), _labels(data.y_test, dataset, n_classes)
-    fit: dict[str, Any] = {}
+    fit: dict[str, Any] = {"validation_batch_size": _EVAL_BATCH}  # large forward-only batches: the epoch's check is short
     if t.validation == "test":
         fit["validation_data"] = (data.x_test, y_test)
     elif isinstance(t.validation, float):
