@@ -80,18 +80,27 @@ def _steps(name: str, batch: int) -> int:
     return max(2, IMAGES_PER_PASS[name] // batch)
 
 
-def runner(name: str, batch: int, precision: str) -> tuple[float, dict]:
+def _runner_model(name: str, batch: int, precision: str):
     """The model as reportgen's runner builds and compiles it (train.compiled_model): uint8 in, scaled in the graph."""
-    keras = import_keras()
+    import_keras()
     from reportgen.run.train import compiled_model
 
     run, dataset = _spec(name)
-    run = replace(run, training=replace(run.training, batch_size=batch, precision=precision))
-    model = compiled_model(run, dataset, (32, 32, 3), 255)
+    training = replace(run.training, batch_size=batch, precision=precision)
+    return compiled_model(replace(run, training=training), dataset, (32, 32, 3), 255)
+
+
+def runner(name: str, batch: int, precision: str) -> float:
+    keras = import_keras()
+    model = _runner_model(name, batch, precision)
     x, labels = _data(batch * _steps(name, batch))
-    y = keras.utils.to_categorical(labels, 10).astype("float32")
-    facts = {"flops": forward_flops(model), "params": sum(int(np.prod(w.shape)) for w in model.trainable_weights)}
-    return _time_fit(model, x, y, batch), facts
+    return _time_fit(model, x, keras.utils.to_categorical(labels, 10).astype("float32"), batch)
+
+
+def facts(name: str) -> dict[str, int]:
+    """Forward FLOPs per image and trainable parameters of the runner's model (built, not trained)."""
+    model = _runner_model(name, 128, "float32")
+    return {"flops": forward_flops(model), "params": sum(int(np.prod(w.shape)) for w in model.trainable_weights)}
 
 
 def plain_fit(name: str, batch: int) -> float:
@@ -151,8 +160,8 @@ def device_name() -> str:
 
 
 TRAINERS: dict[str, Callable[[str, int], float]] = {
-    "reportgen runner, float32": lambda name, batch: runner(name, batch, "float32")[0],
-    "reportgen runner, mixed_bfloat16": lambda name, batch: runner(name, batch, "mixed_bfloat16")[0],
+    "reportgen runner, float32": lambda name, batch: runner(name, batch, "float32"),
+    "reportgen runner, mixed_bfloat16": lambda name, batch: runner(name, batch, "mixed_bfloat16"),
     "plain model.fit": plain_fit,
     "PyTorch loop (bf16 autocast, channels_last, compile)": torch_loop,
 }
@@ -161,24 +170,23 @@ TRAINERS: dict[str, Callable[[str, int], float]] = {
 def measure(models: list[str], batches: list[int]) -> tuple[list[dict], dict[str, float]]:
     """One record per (model, batch, trainer), and the matrix-product peaks."""
     peaks = {"float32": matmul_peak("float32"), "bfloat16": matmul_peak("bfloat16")}
+    trainers = dict(TRAINERS)
     if HAS_TORCH:
         import torch_loop as loop
 
         peaks["bfloat16 (torch)"] = loop.bf16_matmul_peak()
+    else:
+        trainers = {who: trainer for who, trainer in trainers.items() if not who.startswith("PyTorch")}
     runner("cnn1", 128, "float32")  # discarded: a process's first training runs up to 1.5x slower (thread pools, allocator)
     records: list[dict] = []
     for name in models:
-        _, facts = runner(name, 128, "float32")
+        known = facts(name)
         if HAS_TORCH:
-            import torch_loop as loop
-
-            assert loop.params(name) == facts["params"], f"the PyTorch {name} is not the Keras one: {loop.params(name)} vs {facts['params']} parameters"
+            assert loop.params(name) == known["params"], f"the PyTorch {name} is not the Keras one: {loop.params(name)} vs {known['params']} parameters"
         for batch in batches:
-            for who, trainer in TRAINERS.items():
-                if who.startswith("PyTorch") and not HAS_TORCH:
-                    continue
+            for who, trainer in trainers.items():
                 print(f"{name} batch {batch}: {who} ...", flush=True)
-                records.append({"model": name, "batch": batch, "who": who, "seconds": trainer(name, batch), **facts})
+                records.append({"model": name, "batch": batch, "who": who, "seconds": trainer(name, batch), **known})
     return records, peaks
 
 

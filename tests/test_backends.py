@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,8 +125,6 @@ def test_mixed_precision_builds_end_to_end_and_is_cached_apart(experiment: Path)
     assert run["cache_key"] != full["cache_key"] and run["from_cache"] is False
     entry = next((experiment / "cache").glob(f"??/{run['cache_key']}"))
     assert json.loads((entry / "result.json").read_text())["run"]["training"]["precision"] == "mixed_bfloat16"
-    import numpy as np
-
     with np.load(next((entry / "probes").glob("*.npz"))) as probes:  # activation maps come back as plain float32
         assert {probes[k].dtype for k in probes.files if k != "image"} == {np.dtype("float32")}
     assert len(list((experiment / "mixed" / "figures").glob("*.png"))) == 3
