@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,11 @@ def test_results_travel_between_backends_and_force_trains_this_ones_own(experime
     assert _cli(experiment, "jax")["imported"] == ["matplotlib"]  # the tensorflow result is drawn as it is: nothing trains
     travelled = _run(experiment, "jax")
     assert travelled["from_cache"] is True and travelled["backend"] == "tensorflow"
+    for entry in (experiment / "cache").glob("??/*"):  # entries copied back alone, as from a GPU machine
+        shutil.copytree(entry, experiment / "copied" / entry.parent.name / entry.name)
+    copied = experiment / "copied-build"
+    assert _cli(experiment, "jax", "--cache", str(experiment / "copied"), "--out", str(copied))["imported"] == ["matplotlib"]
+    assert json.loads((copied / "results.json").read_text())["runs"]["cnn"]["cache_key"] == travelled["cache_key"]
     _cli(experiment, "jax", "--force")
     own = _run(experiment, "jax")
     assert own["backend"] == "jax" and own["cache_key"] != travelled["cache_key"]  # the backend is part of the key

@@ -26,6 +26,7 @@ class Cache:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._indexed = False  # entries copied in from elsewhere are indexed once per process, on a miss
 
     def entry(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -69,12 +70,32 @@ class Cache:
 
     def same_run(self, spec_key: str) -> str | None:
         """The newest entry of the same run and data trained in another environment (another backend or
-        version, another machine): results travel between machines with the cache folder."""
-        folder = self.root / "by-run" / spec_key
-        if not folder.is_dir():
-            return None
-        found = [p for p in folder.iterdir() if self.has(p.name)]
+        version, another machine): results travel between machines with the cache folder, or entry by entry."""
+        found = self._indexed_entries(spec_key)
+        if not found and not self._indexed:
+            self.index_entries()
+            found = self._indexed_entries(spec_key)
         return max(found, key=lambda p: p.stat().st_mtime_ns).name if found else None
+
+    def _indexed_entries(self, spec_key: str) -> list[Path]:
+        folder = self.root / "by-run" / spec_key
+        return [p for p in folder.iterdir() if self.has(p.name)] if folder.is_dir() else []
+
+    def index_entries(self) -> int:
+        """Index entries copied in without their by-run marker (e.g. ROOT/ab/abc... from a GPU machine); returns how many."""
+        self._indexed = True
+        added = 0
+        for result in self.root.glob("??/*/result.json"):
+            try:
+                spec_key = json.loads(result.read_text(encoding="utf-8")).get("run_key")
+            except (OSError, ValueError):
+                continue  # a damaged entry is not this lookup's business
+            marker = self.root / "by-run" / str(spec_key) / result.parent.name
+            if spec_key and not marker.exists():
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+                added += 1
+        return added
 
     def write(self, key: str, result: dict[str, Any], arrays: dict[str, np.ndarray], extra: dict[str, Path] | None = None,
               spec_key: str | None = None) -> Path:
@@ -82,6 +103,8 @@ class Cache:
         final = self.entry(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-{key[:12]}-", dir=self.root))
+        if spec_key:  # the entry carries its run key, so it can be indexed wherever it is copied
+            result = {**result, "run_key": spec_key}
         try:
             np.savez_compressed(tmp / "arrays.npz", **arrays)
             for name, source in (extra or {}).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -42,3 +43,19 @@ def test_temporaries_of_dead_writers_are_cleaned(tmp_path) -> None:
     alive.mkdir()
     assert Cache(tmp_path).clean_temporaries() == 1
     assert not dead.exists() and alive.exists()
+
+
+def test_an_entry_copied_alone_is_found_as_the_same_run(tmp_path) -> None:
+    trained_elsewhere = Cache(tmp_path / "gpu")
+    key, run_key = "ef" * 32, "12" * 32
+    trained_elsewhere.write(key, {"metrics": {"x": 1.0}}, {"w": np.zeros(2)}, spec_key=run_key)
+    trained_elsewhere.write("00" * 32, {"metrics": {}}, {"w": np.zeros(2)})  # no run key: never matched
+    here = Cache(tmp_path / "cpu")
+    assert here.same_run(run_key) is None  # an empty cache: nothing to index
+    for entry in ("ef" * 32, "00" * 32):  # copy the entries only, not the by-run index
+        shutil.copytree(trained_elsewhere.entry(entry), here.entry(entry))
+    assert here.same_run(run_key) is None  # this process indexed already; a new one looks again
+    again = Cache(tmp_path / "cpu")
+    assert again.same_run(run_key) == key and again.read(key)["run_key"] == run_key
+    assert again.same_run("34" * 32) is None
+    assert Cache(tmp_path / "cpu").index_entries() == 0  # the markers were written: the next build reads no entry
