@@ -84,16 +84,18 @@ class Cache:
     def index_entries(self) -> int:
         """Index entries copied in without their by-run marker (e.g. ROOT/ab/abc... from a GPU machine); returns how many."""
         self._indexed = True
+        indexed = {marker.name for marker in self.root.glob("by-run/*/*")}
         added = 0
         for result in self.root.glob("??/*/result.json"):
+            if result.parent.name in indexed:
+                continue  # only entries without a marker are read
             try:
                 spec_key = json.loads(result.read_text(encoding="utf-8")).get("run_key")
             except (OSError, ValueError):
                 continue  # a damaged entry is not this lookup's business
-            marker = self.root / "by-run" / str(spec_key) / result.parent.name
-            if spec_key and not marker.exists():
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.touch()
+            if spec_key:
+                (self.root / "by-run" / spec_key).mkdir(parents=True, exist_ok=True)
+                (self.root / "by-run" / spec_key / result.parent.name).touch()
                 added += 1
         return added
 
