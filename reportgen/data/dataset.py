@@ -9,7 +9,7 @@ import numpy as np
 
 from reportgen.errors import DataError
 
-__all__ = ["Dataset", "DataSource", "make_dataset", "digit_names"]
+__all__ = ["DataShape", "Dataset", "DataSource", "make_dataset", "digit_names"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,14 @@ class DataSource:
     source: str
     files: tuple[str, ...]  # empty: not in local files (Keras download or built in memory)
     origin: str
+
+
+@dataclass(frozen=True)
+class DataShape:
+    """What a model needs to know of a dataset before any image is read: one image's shape and the class count."""
+
+    image_shape: tuple[int, ...]  # (H, W, C)
+    n_classes: int
 
 
 @dataclass(frozen=True, eq=False)  # arrays: compare with array_fingerprint, not ==

@@ -12,7 +12,7 @@ import numpy as np
 
 from reportgen.errors import DataError
 
-__all__ = ["IDX_NAMES", "find_idx_files", "missing_idx_files", "read_idx", "read_idx_dataset"]
+__all__ = ["IDX_NAMES", "find_idx_files", "missing_idx_files", "read_idx", "read_idx_dataset", "read_idx_shape"]
 
 # In the order the files are read and fingerprinted: train images/labels, test images/labels.
 IDX_NAMES = (
@@ -83,6 +83,26 @@ def read_idx(path: Path) -> np.ndarray:
             f"{path}: idx file {problem}: shape {dims} needs {expected} data bytes, found {found}"
         )
     return np.frombuffer(data, dtype=dtype, count=prod(dims), offset=header).reshape(dims)
+
+
+def read_idx_shape(path: Path) -> tuple[int, ...]:
+    """The dimensions in an idx file's header, reading only the header (gzip or plain)."""
+    try:
+        with (gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")) as fh:
+            head = fh.read(4)
+            if len(head) < 4 or head[:2] != b"\x00\x00" or head[3] == 0:
+                raise DataError(f"{path}: not an idx file (bad magic number {head.hex() or 'empty'})")
+            dims = fh.read(4 * head[3])
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot read idx file ({exc})") from exc
+    if len(dims) < 4 * head[3]:
+        raise DataError(f"{path}: truncated idx header")
+    return struct.unpack(f">{head[3]}I", dims)
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == _GZIP_MAGIC
 
 
 def _check(images: np.ndarray, labels: np.ndarray, files: tuple[Path, Path]) -> None:

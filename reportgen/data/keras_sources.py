@@ -18,7 +18,7 @@ from reportgen.data.cifarfile import (
     batch_folder_files,
     read_cifar10,
 )
-from reportgen.data.dataset import Dataset, DataSource, digit_names, make_dataset
+from reportgen.data.dataset import Dataset, DataShape, DataSource, digit_names, make_dataset
 from reportgen.data.idxfile import find_idx_files, read_idx_dataset
 from reportgen.data.paths import SYSTEM_DIRS, describe_search_path, keras_datasets_dir, search_path
 from reportgen.data.sources import SOURCES, Source
@@ -46,6 +46,7 @@ class _KerasDataset:
     looked_for: str
     hint: str
     places: Callable[[], list[_Place]]
+    image_shape: tuple[int, int, int]
 
 
 def _cifar_places() -> list[_Place]:
@@ -82,19 +83,19 @@ _IDX4 = "the four idx files (train-images-idx3-ubyte.gz, ...)"
 _DATASETS = {
     "cifar10": _KerasDataset(
         "cifar10", CIFAR10_CLASSES, f"{ARCHIVE_NAME} or {FOLDER_NAME}/",
-        "put the official archive in a folder on REPORTGEN_DATA_PATH.", _cifar_places,
+        "put the official archive in a folder on REPORTGEN_DATA_PATH.", _cifar_places, (32, 32, 3),
     ),
     "mnist": _KerasDataset(
         "mnist", MNIST_CLASSES, f"mnist/ with {_IDX4} or mnist.npz",
         "put mnist.npz, or a mnist/ folder with the four idx files, "
         "in a folder on REPORTGEN_DATA_PATH.",
-        _mnist_places,
+        _mnist_places, (28, 28, 1),
     ),
     "fashion_mnist": _KerasDataset(
         "fashion_mnist", FASHION_MNIST_CLASSES, f"fashion_mnist/ or fashion-mnist/ with {_IDX4}",
         "apt-get install dataset-fashion-mnist, or put a fashion_mnist/ folder with the four idx "
         "files in a folder on REPORTGEN_DATA_PATH.",
-        _fashion_places,
+        _fashion_places, (28, 28, 1),
     ),
 }  # fmt: skip
 
@@ -199,7 +200,10 @@ def _register(ds: _KerasDataset) -> None:
     def read(found: DataSource, opts: Mapping[str, Any]) -> Dataset:
         return _read(ds, found, opts)
 
-    SOURCES.register(ds.name)(Source(locate=locate, read=read))
+    def peek(opts: Mapping[str, Any]) -> DataShape:
+        return DataShape(ds.image_shape, len(ds.class_names))
+
+    SOURCES.register(ds.name)(Source(locate=locate, read=read, peek=peek))
 
 
 for _ds in _DATASETS.values():

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.data.dataset import Dataset, DataSource, digit_names, make_dataset
-from reportgen.data.idxfile import find_idx_files, missing_idx_files, read_idx_dataset
+from reportgen.data.dataset import Dataset, DataShape, DataSource, digit_names, make_dataset
+from reportgen.data.idxfile import find_idx_files, missing_idx_files, read_idx, read_idx_dataset, read_idx_shape
 from reportgen.data.paths import describe_search_path, search_path
 from reportgen.data.sources import SOURCES, Source
 from reportgen.data.subset import stratified_subset
@@ -91,7 +91,16 @@ def _read_digits(found: DataSource, opts: Mapping[str, Any]) -> Dataset:
     )
 
 
+def _peek_idx(opts: Mapping[str, Any]) -> DataShape:
+    """The image shape from the training images' header; the classes from the (small) label files."""
+    files = [Path(f) for f in _locate_idx(opts).files]
+    dims = read_idx_shape(files[0])
+    shape = (*dims[1:], 1) if len(dims) == 3 else tuple(dims[1:])
+    top = max(int(read_idx(f).max(initial=0)) for f in (files[1], files[3]))
+    return DataShape(tuple(int(d) for d in shape), len(opts["classes"]) if opts.get("classes") else top + 1)
+
+
 SOURCES.register("idx")(
-    Source(locate=_locate_idx, read=_read_idx, option_keys=("path", "classes"), required=("path",))
+    Source(locate=_locate_idx, read=_read_idx, option_keys=("path", "classes"), required=("path",), peek=_peek_idx)
 )
-SOURCES.register("digits")(Source(locate=_locate_digits, read=_read_digits))
+SOURCES.register("digits")(Source(locate=_locate_digits, read=_read_digits, peek=lambda opts: DataShape((8, 8, 1), 10)))

@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.data.dataset import Dataset, DataSource
+from reportgen.data.dataset import Dataset, DataShape, DataSource
 from reportgen.errors import DataError
 from reportgen.registry import Registry, did_you_mean
 
-__all__ = ["Source", "SOURCES", "locate", "load", "check_options"]
+__all__ = ["Source", "SOURCES", "locate", "load", "peek", "check_options"]
 
 Options = Mapping[str, Any]
 
@@ -24,6 +24,7 @@ class Source:
     read: Callable[[DataSource, Options], Dataset]
     option_keys: tuple[str, ...] = ("classes",)
     required: tuple[str, ...] = ()
+    peek: Callable[[Options], DataShape] | None = None  # image shape and class count without reading images
 
 
 SOURCES: Registry[Source] = Registry("dataset source")
@@ -98,3 +99,13 @@ def load(source: str, options: Options | None = None) -> Dataset:
     spec = _source(source)
     opts = check_options(source, spec, options)
     return spec.read(spec.locate(opts), opts)
+
+
+def peek(source: str, options: Options | None = None) -> DataShape:
+    """The shape of one image and the number of classes, read from headers or known constants (no images)."""
+    spec = _source(source)
+    opts = check_options(source, spec, options)
+    if spec.peek is not None:
+        return spec.peek(opts)
+    data = spec.read(spec.locate(opts), opts)
+    return DataShape(tuple(int(d) for d in data.image_shape), data.n_classes)
