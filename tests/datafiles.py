@@ -1,4 +1,4 @@
-"""Writers of tiny datasets in the real file formats (CIFAR-10 python tar, MNIST idx, mnist.npz)."""
+"""Writers of tiny datasets in the real file formats (CIFAR-10 python tar, MNIST idx, mnist.npz, Food-101)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ __all__ = [
     "write_idx_file",
     "write_idx_dataset",
     "write_mnist_npz",
+    "write_food101",
 ]
 
 CIFAR10_CLASSES = (
@@ -172,3 +173,41 @@ def write_mnist_npz(path: Path, n_train: int, n_test: int, seed: int = 0) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **arrays)
     return path
+
+
+def write_food101(
+    root: Path,
+    classes: Sequence[str],
+    train_per_class: int,
+    test_per_class: int,
+    size: tuple[int, int] = (40, 52),
+    seed: int = 0,
+) -> Path:
+    """Write the official Food-101 layout in `root/food-101/`; return that folder.
+
+    images/<class>/<id>.jpg are class-dependent stripes and colour plus noise, (height, width) =
+    `size`, every third one turned to portrait (width, height) as in the real set; meta/classes.txt
+    lists `classes` in the given order; meta/train.txt and meta/test.txt list `class/id` lines by
+    class, ids sorted as strings (so not numerically) like the official files.
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    folder = Path(root) / "food-101"
+    (folder / "meta").mkdir(parents=True, exist_ok=True)
+    per_class = train_per_class + test_per_class
+    lines: dict[str, list[str]] = {"train": [], "test": []}
+    for c, name in enumerate(classes):
+        (folder / "images" / name).mkdir(parents=True, exist_ok=True)
+        ids = [str(v) for v in rng.choice(np.arange(100, 4_000_000), size=per_class, replace=False)]
+        labels = np.full(per_class, c)
+        images = pattern_images(labels, size, 3, max(len(classes), 1), rng)
+        for i, (image_id, image) in enumerate(zip(ids, images)):
+            pixels = image if i % 3 else np.ascontiguousarray(image.transpose(1, 0, 2))
+            Image.fromarray(pixels).save(folder / "images" / name / f"{image_id}.jpg", quality=92)
+        lines["train"] += [f"{name}/{i}" for i in sorted(ids[:train_per_class])]
+        lines["test"] += [f"{name}/{i}" for i in sorted(ids[train_per_class:])]
+    (folder / "meta" / "classes.txt").write_text("".join(f"{n}\n" for n in classes), encoding="utf-8")
+    for split, listed in lines.items():
+        (folder / "meta" / f"{split}.txt").write_text("".join(f"{line}\n" for line in listed), encoding="utf-8")
+    return folder

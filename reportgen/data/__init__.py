@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportgen.data import keras_sources, local_sources  # noqa: F401  (register the sources)
+from reportgen.data import food101, keras_sources, local_sources  # noqa: F401  (register the sources)
 from reportgen.data.dataset import Dataset, DataShape, DataSource
 from reportgen.data.fingerprint import array_fingerprint, file_fingerprint
 from reportgen.data.paths import search_path

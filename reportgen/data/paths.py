@@ -1,4 +1,4 @@
-"""Where datasets are looked for: REPORTGEN_DATA_PATH, system folders and the Keras cache."""
+"""Where datasets are looked for (REPORTGEN_DATA_PATH, system folders, the Keras cache) and decoded to."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ __all__ = [
     "SYSTEM_DIRS",
     "search_path",
     "keras_datasets_dir",
+    "decoded_dir",
     "describe_search_path",
     "first_existing",
 ]
@@ -34,6 +35,15 @@ def keras_datasets_dir() -> Path:
     """The folder Keras caches downloads in: $KERAS_HOME/datasets or ~/.keras/datasets."""
     home = os.environ.get("KERAS_HOME") or os.path.join("~", ".keras")
     return Path(home).expanduser() / "datasets"
+
+
+def decoded_dir() -> Path:
+    """Where decoded images are cached: $REPORTGEN_DECODED, else $REPORTGEN_CACHE/decoded, else build/cache/decoded."""
+    if os.environ.get("REPORTGEN_DECODED"):
+        return Path(os.environ["REPORTGEN_DECODED"]).expanduser()
+    if os.environ.get("REPORTGEN_CACHE"):
+        return Path(os.environ["REPORTGEN_CACHE"]).expanduser() / "decoded"
+    return Path("build") / "cache" / "decoded"
 
 
 def describe_search_path() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.data.dataset import Dataset, DataShape, DataSource
@@ -25,6 +25,8 @@ class Source:
     option_keys: tuple[str, ...] = ("classes",)
     required: tuple[str, ...] = ()
     peek: Callable[[Options], DataShape] | None = None  # image shape and class count without reading images
+    # Checks of option values for this source alone; they replace the shared ones of the same key.
+    value_checks: Mapping[str, Callable[[Any], str | None]] = field(default_factory=dict)
 
 
 SOURCES: Registry[Source] = Registry("dataset source")
@@ -67,7 +69,7 @@ def check_options(name: str, source: Source, options: Options | None) -> dict[st
             problems.append(
                 f"unknown option '{key}' (allowed: {allowed})" + (f".{hint}" if hint else "")
             )
-        elif key in _VALUE_CHECKS and (problem := _VALUE_CHECKS[key](opts[key])):
+        elif (check := source.value_checks.get(key, _VALUE_CHECKS.get(key))) and (problem := check(opts[key])):
             problems.append(problem)
     for key in source.required:
         if key not in opts:

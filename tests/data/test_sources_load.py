@@ -41,7 +41,7 @@ def assert_well_formed(
 
 
 def test_registry_names():
-    assert SOURCES.names() == ["cifar10", "digits", "fashion_mnist", "idx", "mnist"]
+    assert SOURCES.names() == ["cifar10", "digits", "fashion_mnist", "food101", "idx", "mnist"]
 
 
 def test_search_path_ignores_empty_entries(monkeypatch, tmp_path):
@@ -220,7 +220,7 @@ def test_unknown_source_uses_registry_message():
     with pytest.raises(DataError) as info:
         locate("cifar", {})
     assert str(info.value) == (
-        "unknown dataset source 'cifar'; known: cifar10, digits, fashion_mnist, idx, mnist. "
+        "unknown dataset source 'cifar'; known: cifar10, digits, fashion_mnist, food101, idx, mnist. "
         "Did you mean 'cifar10'?"
     )
 
