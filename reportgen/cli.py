@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
     validate = commands.add_parser("validate", help="check experiment files and report every problem")
     validate.add_argument("files", nargs="+", type=Path)
+    validate.add_argument("--no-models", dest="models", action="store_false",
+                          help="check the file only; do not build the models on their datasets' shapes (no Keras import)")
     return parser
 
 
@@ -47,12 +49,15 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .run.preflight import check_models
     from .spec import load_spec
 
     failed = 0
     for file in args.files:
         try:
             spec = load_spec(file)
+            if args.models:
+                check_models(spec, base=Path(file).parent)
         except ReportgenError as exc:
             print(exc, file=sys.stderr)
             failed += 1

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import keras
 
 from ..errors import RunError
-from ..spec import DatasetSpec, LayerSpec, ModelSpec
+from ..spec import DatasetSpec, LayerSpec, ModelSpec, catalog
 
-__all__ = ["build_model", "count_params_by_layer", "make_layer"]
-
+__all__ = ["ModelError", "build_model", "count_params_by_layer", "make_layer"]
 
 _TAKES_VALUE_RANGE = ("RandomContrast", "RandomBrightness")
+INPUT = "input"  # spec.graph.INPUT: the scaled images
+
+
+class ModelError(RunError):
+    """A layer cannot be built on what it receives; the message starts with the layer's FILE:LINE:COL: path."""
 
 
 def _regularizer(config: dict[str, float]) -> keras.regularizers.Regularizer:
@@ -39,27 +45,80 @@ def make_layer(layer: LayerSpec) -> keras.layers.Layer:
     try:
         return cls(**{k: _argument(k, v) for k, v in layer.args.items()})
     except (TypeError, ValueError) as exc:
-        raise RunError(f"cannot build layer {layer.kind}({layer.args}): {exc}") from exc
+        raise _located(layer, f"cannot build {layer.kind} with {layer.args}: {_first_line(exc)}") from exc
 
 
-def build_model(spec: ModelSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int, name: str = "model") -> keras.Model:
-    """Inputs arrive as uint8; scaling and flattening happen inside the model, on the device."""
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _located(layer: LayerSpec, message: str) -> ModelError:
+    return ModelError(f"{layer.where}: {message}" if layer.where else f"layer {layer.kind}: {message}")
+
+
+def _shape(x: Any) -> str:
+    shapes = [tuple(t.shape) for t in x] if isinstance(x, list) else tuple(x.shape)
+    return " and ".join(str(s) for s in shapes) if isinstance(shapes, list) else str(shapes)
+
+
+class _Builder:
+    """Applies layer specs to tensors: value ranges for augmentation, backbones, float32 outputs, located errors."""
+
+    def __init__(self, dataset: DatasetSpec, max_value: int, base: Path | None, load_weights: bool):
+        self.value_range = [0.0, 1.0] if dataset.scale else [0.0, float(max_value)]
+        self.to_255 = 255.0 / self.value_range[1]
+        self.base = base
+        self.load_weights = load_weights
+        self.mixed = keras.mixed_precision.dtype_policy().name.startswith("mixed_")
+
+    def apply(self, layer: LayerSpec, x: Any, last: bool) -> Any:
+        if layer.kind in _TAKES_VALUE_RANGE and "value_range" not in layer.args:  # they see scaled pixels, not 0-255
+            layer = replace(layer, args={**layer.args, "value_range": self.value_range})
+        if self.mixed and last and "dtype" not in layer.args:  # outputs (softmax, loss) stay float32
+            layer = replace(layer, args={**layer.args, "dtype": "float32"})
+        try:
+            if layer.kind in catalog.APPLICATIONS:
+                from .backbones import apply_backbone
+
+                args = layer.args if self.load_weights else {**layer.args, "weights": "none"}
+                return apply_backbone(x, layer.kind, args, self.to_255, layer.name or layer.kind.lower(), self.base)
+            return make_layer(layer)(x)
+        except ModelError:
+            raise
+        except RunError as exc:
+            raise _located(layer, exc.message) from exc
+        except (ValueError, TypeError) as exc:  # e.g. a Conv2D on flat input, a kernel larger than its input, a merge of mismatched maps
+            raise _located(layer, f"{layer.kind} cannot take input of shape {_shape(x)}: {_first_line(exc)}") from exc
+
+
+def build_model(spec: ModelSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int, name: str = "model",
+                base: Path | None = None, load_weights: bool = True) -> keras.Model:
+    """Inputs arrive as uint8; scaling and flattening happen inside the model, on the device.
+    `load_weights=False` builds backbones without their pretrained weights (shape checks before training)."""
     inputs = keras.Input(shape=input_shape, dtype="uint8", name="image")
     x = keras.layers.Rescaling(1.0 / max_value if dataset.scale else 1.0, name="scale")(inputs)
     if dataset.flatten:
         x = keras.layers.Flatten(name="flatten_input")(x)
-    value_range = [0.0, 1.0] if dataset.scale else [0.0, float(max_value)]
-    mixed = keras.mixed_precision.dtype_policy().name.startswith("mixed_")
-    for i, layer in enumerate(spec.layers):
-        if layer.kind in _TAKES_VALUE_RANGE and "value_range" not in layer.args:  # they see scaled pixels, not 0-255
-            layer = LayerSpec(layer.kind, {**layer.args, "value_range": value_range})
-        if mixed and i == len(spec.layers) - 1 and "dtype" not in layer.args:  # outputs (softmax, loss) stay float32
-            layer = LayerSpec(layer.kind, {**layer.args, "dtype": "float32"})
-        try:
-            x = make_layer(layer)(x)
-        except (ValueError, TypeError) as exc:  # e.g. a kernel larger than its input
-            raise RunError(f"model '{name}': layer {layer.kind} cannot take input of shape {tuple(x.shape)}: {exc}".splitlines()[0]) from exc
+    builder = _Builder(dataset, max_value, base, load_weights)
+    if spec.is_graph:
+        x = _graph(spec, x, builder)
+    else:
+        for i, layer in enumerate(spec.layers):
+            x = builder.apply(layer, x, i == len(spec.layers) - 1)
     return keras.Model(inputs, x, name=_safe(name))
+
+
+def _graph(spec: ModelSpec, x: Any, builder: _Builder) -> Any:
+    """Each node's chain applied to its inputs' outputs, nodes in the spec's order (inputs first)."""
+    outputs = {INPUT: x}
+    for node in spec.graph:
+        t = [outputs[source] for source in node.inputs]
+        t = t[0] if len(t) == 1 else t
+        for i, layer in enumerate(node.layers):
+            t = builder.apply(layer, t, node.name == spec.output and i == len(node.layers) - 1)
+        outputs[node.name] = t
+    return outputs[spec.output]
 
 
 def count_params_by_layer(model: keras.Model) -> list[dict[str, Any]]:
@@ -71,7 +130,9 @@ def count_params_by_layer(model: keras.Model) -> list[dict[str, Any]]:
         shapes = [tuple(w.shape) for w in layer.weights]
         kernel = sum(int(_size(s)) for w, s in zip(layer.weights, shapes) if "kernel" in w.path)
         total = layer.count_params()
-        rows.append({"name": layer.name, "kind": type(layer).__name__, "output_shape": list(layer.output.shape[1:]),
+        output = layer.output
+        rows.append({"name": layer.name, "kind": type(layer).__name__,
+                     "output_shape": list((output[0] if isinstance(output, list) else output).shape[1:]),
                      "weights": kernel, "biases": total - kernel, "params": total})
     return rows
 

@@ -73,6 +73,8 @@ _READERS: dict[str, Callable[[Checker, Located, str], Any]] = {
     "pos_int": lambda c, n, p: c.integer(n, p, minimum=1),
     "nonneg_int": lambda c, n, p: c.integer(n, p, minimum=0),
     "int": lambda c, n, p: c.integer(n, p),
+    "number": lambda c, n, p: c.number(n, p),
+    "interpolation": lambda c, n, p: c.choice(n, p, ("nearest", "bilinear", "bicubic", "area", "lanczos3")),
     "size": _size,
     "shape": _shape,
     "padding": lambda c, n, p: c.choice(n, p, ("valid", "same")),
@@ -91,6 +93,8 @@ _READERS: dict[str, Callable[[Checker, Located, str], Any]] = {
     "flip_mode": lambda c, n, p: c.choice(n, p, ("horizontal", "vertical", "horizontal_and_vertical")),
     "fill_mode": lambda c, n, p: c.choice(n, p, ("reflect", "wrap", "constant", "nearest")),
     "text": lambda c, n, p: c.string(n, p),
+    "weights": lambda c, n, p: c.string(n, p),  # imagenet, none, or a weights file (found by the backbone)
+    "pooling": lambda c, n, p: c.choice(n, p, ("avg", "max")),
     "texts": _texts,
     "path": lambda c, n, p: c.string(n, p),
 }

@@ -53,6 +53,18 @@ LAYERS: dict[str, dict[str, str]] = {
     "Dropout": {"rate": "rate", "seed": "nonneg_int"},
     "SpatialDropout2D": {"rate": "rate", "seed": "nonneg_int"},
     "Reshape": {"target_shape": "shape"},
+    "UpSampling2D": {"size": "size", "interpolation": "interpolation"},
+    "ZeroPadding2D": {"padding": "size"},
+    "Resizing": {"height": "pos_int", "width": "pos_int", "interpolation": "interpolation"},
+    "Rescaling": {"scale": "number", "offset": "number"},
+    # Merges: the first layer of a graph node with several inputs.
+    "Concatenate": {"axis": "int"},
+    "Add": {},
+    "Subtract": {},
+    "Average": {},
+    "Multiply": {},
+    "Maximum": {},
+    "Minimum": {},
     # Online data augmentation: Keras preprocessing layers, active in training only, run inside the model.
     "RandomFlip": {"mode": "flip_mode", "seed": "nonneg_int"},
     "RandomTranslation": {"height_factor": "factor", "width_factor": "factor", "fill_mode": "fill_mode", "seed": "nonneg_int"},
@@ -61,6 +73,7 @@ LAYERS: dict[str, dict[str, str]] = {
     "RandomContrast": {"factor": "factor", "value_range": "range", "seed": "nonneg_int"},
     "RandomBrightness": {"factor": "factor", "value_range": "range", "seed": "nonneg_int"},
 }
+MERGES = ("Concatenate", "Add", "Subtract", "Average", "Multiply", "Maximum", "Minimum")
 AUGMENTATION = ("RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomContrast", "RandomBrightness")
 # Positional shorthand: `Dense: 128`, `Dropout: 0.2`, `Activation: relu`.
 LAYER_MAIN_ARG = {
@@ -74,6 +87,9 @@ LAYER_MAIN_ARG = {
     "Dropout": "rate",
     "SpatialDropout2D": "rate",
     "Reshape": "target_shape",
+    "UpSampling2D": "size",
+    "ZeroPadding2D": "padding",
+    "Concatenate": "axis",
     "RandomFlip": "mode",
     "RandomRotation": "factor",
     "RandomZoom": "height_factor",
@@ -81,9 +97,26 @@ LAYER_MAIN_ARG = {
     "RandomBrightness": "factor",
 }
 REQUIRED_ARGS = {"Dense": ("units",), "Conv1D": ("filters", "kernel_size"), "Conv2D": ("filters", "kernel_size"),
-                 "Activation": ("activation",), "Dropout": ("rate",), "SpatialDropout2D": ("rate",), "Reshape": ("target_shape",),
+                 "Activation": ("activation",), "Dropout": ("rate",), "SpatialDropout2D": ("rate",), "Reshape": ("target_shape",), "Resizing": ("height", "width"),
                  "RandomTranslation": ("height_factor", "width_factor"), "RandomRotation": ("factor",), "RandomZoom": ("height_factor",),
                  "RandomContrast": ("factor",), "RandomBrightness": ("factor",)}
+
+# keras.applications backbones usable as a layer (reportgen.model.backbones checks this list against Keras).
+APPLICATIONS = (
+    "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
+    "DenseNet121", "DenseNet169", "DenseNet201",
+    "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
+    "EfficientNetB6", "EfficientNetB7",
+    "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2L", "EfficientNetV2M",
+    "EfficientNetV2S",
+    "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large", "MobileNetV3Small",
+    "NASNetLarge", "NASNetMobile", "ResNet101", "ResNet101V2", "ResNet152", "ResNet152V2", "ResNet50", "ResNet50V2",
+    "VGG16", "VGG19", "Xception",
+)  # fmt: skip
+_BACKBONE = {"weights": "weights", "pooling": "pooling", "trainable": "bool", "input_size": "size", "include_top": "bool"}
+_WIDTH = {"alpha": "pos_float"}  # MobileNet width multiplier
+for _app in APPLICATIONS:
+    LAYERS[_app] = {**_BACKBONE, **(_WIDTH if _app.startswith("MobileNet") else {})}
 
 ACTIVATIONS = ("relu", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "gelu", "swish", "silu",
                "leaky_relu", "softplus", "softsign", "relu6", "hard_sigmoid", "exponential")
@@ -109,6 +142,8 @@ CALLBACKS: dict[str, dict[str, str]] = {
     "ReduceLROnPlateau": {"monitor": "monitor", "factor": "unit_float", "patience": "nonneg_int",
                           "min_lr": "nonneg_float", "mode": "mode"},
     "TerminateOnNaN": {},
+    # Keeps the best model seen (PW12): the run's metrics, figures and probes then come from it.
+    "ModelCheckpoint": {"monitor": "monitor", "save_best_only": "bool", "mode": "mode"},
 }
 
 # Each figure kind and the keys its YAML block takes (besides `caption`).
@@ -118,13 +153,15 @@ FIGURES: dict[str, dict[str, str]] = {
     "confusion": {"run": "run", "normalize": "bool"},
     "filters": {"run": "run", "layer": "text", "columns": "pos_int"},
     "activations": {"run": "run", "layers": "texts", "image": "nonneg_int", "columns": "pos_int"},
+    "diagram": {"run": "run"},
 }
+FIGURE_FORMATS = {"diagram": "svg"}  # the file a figure kind is drawn to; png otherwise
 REQUIRED_FIGURE_KEYS = {"curves": ("runs",), "weights": ("run",), "confusion": ("run",), "filters": ("run", "layer"),
-                        "activations": ("run", "layers")}
+                        "activations": ("run", "layers"), "diagram": ("run",)}
 
 # Columns a results table may show; report.tables renders each.
 COLUMNS = ("run", "architecture", "train_accuracy", "test_accuracy", "train_loss", "test_loss", "params",
-           "epochs", "batch_size", "optimizer", "hyperparameters", "seconds")
+           "epochs", "batch_size", "optimizer", "hyperparameters", "seconds", "callback", "best_epoch", "head_accuracy", "phases")
 DEFAULT_COLUMNS = ("run", "architecture", "params", "train_accuracy", "test_accuracy")
 
 DATA_SOURCES: dict[str, dict[str, str]] = {
@@ -133,4 +170,5 @@ DATA_SOURCES: dict[str, dict[str, str]] = {
     "fashion_mnist": {"classes": "texts"},
     "idx": {"path": "path", "classes": "texts"},
     "digits": {"classes": "texts"},
+    "food101": {"path": "path", "classes": "pos_int", "image_size": "size"},
 }

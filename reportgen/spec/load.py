@@ -168,4 +168,8 @@ def _run(c: Checker, name: str, fields: dict[str, Located], where: str, datasets
     title = c.string(fields["title"], f"{where}.title") if "title" in fields else None
     if INVALID in (dataset, model, training, title):
         return INVALID
+    if training.fine_tune and not any(layer.kind in catalog.APPLICATIONS for layer in model.layers):
+        return c.fail(fields.get("training", fields["model"]).mark, f"{where}.training.fine_tune",
+                      f"expected a model with a keras.applications backbone to fine-tune (such as MobileNetV2). "
+                      f"Received: a model without one")
     return RunSpec(name=name, dataset=dataset, model=model, training=training, title=title, sweep=params)

@@ -12,8 +12,10 @@ __all__ = [
     "CallbackSpec",
     "DatasetSpec",
     "ExperimentSpec",
+    "FineTuneSpec",
     "LayerSpec",
     "ModelSpec",
+    "NodeSpec",
     "QuickSpec",
     "RunSpec",
     "SectionSpec",
@@ -27,22 +29,57 @@ class LayerSpec:
 
     kind: str
     args: dict[str, Any] = field(default_factory=dict)
+    where: str = field(default="", compare=False, repr=False)  # "FILE:LINE:COL: yaml.path", for located build errors
 
     @property
     def name(self) -> str | None:
         return self.args.get("name")
 
+    def canonical(self) -> dict[str, Any]:
+        """What decides the layer: its class and arguments (not where it was written)."""
+        return {"kind": self.kind, "args": self.args}
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A named node of a model graph: a chain of layers applied to the outputs of named nodes (or 'input')."""
+
+    name: str
+    inputs: tuple[str, ...]
+    layers: tuple[LayerSpec, ...]
+    structure: tuple[Any, ...] = ()  # as written, with repeat blocks
+    where: str = field(default="", compare=False, repr=False)
+
+    def canonical(self) -> dict[str, Any]:
+        return {"name": self.name, "inputs": list(self.inputs), "layers": [layer.canonical() for layer in self.layers]}
+
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A stack of layers applied to the dataset's input; `structure` keeps repeat blocks as written."""
+    """A stack of layers applied to the dataset's input, or a graph of named nodes (Keras' functional API).
+
+    `layers` is every layer in order (a graph's nodes one after the other); `structure` keeps a stack's
+    repeat blocks as written; `graph` holds a graph's nodes in an order where inputs come first."""
 
     layers: tuple[LayerSpec, ...]
     structure: tuple[Any, ...] = ()  # LayerSpec | blocks.RepeatSpec, for the architecture notation
+    graph: tuple[NodeSpec, ...] = ()
+    output: str | None = None  # the graph node whose output is the model's
 
     def __post_init__(self) -> None:
         if not self.structure:
             object.__setattr__(self, "structure", self.layers)
+
+    @property
+    def is_graph(self) -> bool:
+        return bool(self.graph)
+
+    def canonical(self) -> dict[str, Any]:
+        """The model as built, however it was written (repeat blocks unrolled)."""
+        model: dict[str, Any] = {"layers": [layer.canonical() for layer in self.layers]}
+        if self.graph:
+            model.update(graph=[node.canonical() for node in self.graph], output=self.output)
+        return model
 
 
 @dataclass(frozen=True)
@@ -51,6 +88,15 @@ class CallbackSpec:
 
     kind: str
     args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FineTuneSpec:
+    """The second phase of transfer learning: unfreeze the top `layers` of each backbone, train on at a lower rate."""
+
+    layers: int
+    epochs: int
+    learning_rate: float = 1e-5
 
 
 @dataclass(frozen=True)
@@ -68,6 +114,22 @@ class TrainingSpec:
     seed: int = 0
     callbacks: tuple[CallbackSpec, ...] = ()
     precision: str = "float32"  # or "mixed_bfloat16" (GPUs, CPUs with bf16 units): part of the run's identity
+    fine_tune: FineTuneSpec | None = None  # a second phase after `epochs` with the backbone's top layers unfrozen
+
+    def canonical(self) -> dict[str, Any]:
+        """What decides the training (a run without fine-tuning keeps the key it had before that option existed)."""
+        data = asdict(self)
+        if self.fine_tune is None:
+            del data["fine_tune"]
+        return data
+
+    @property
+    def total_epochs(self) -> int:
+        return self.epochs + (self.fine_tune.epochs if self.fine_tune else 0)
+
+    def checkpoint(self) -> CallbackSpec | None:
+        """The ModelCheckpoint that keeps the best model, if the run declares one with save_best_only."""
+        return next((c for c in self.callbacks if c.kind == "ModelCheckpoint" and c.args.get("save_best_only")), None)
 
 
 @dataclass(frozen=True)
@@ -101,8 +163,8 @@ class RunSpec:
         data["options"] = {k: v for k, v in data["options"].items() if k != "path"}
         return {
             "dataset": data,
-            "model": {"layers": [asdict(layer) for layer in self.model.layers]},  # as built, however it was written
-            "training": asdict(self.training),
+            "model": self.model.canonical(),
+            "training": self.training.canonical(),
             "subset": list(self.subset) if self.subset else None,
         }
 
@@ -161,8 +223,11 @@ class ExperimentSpec:
         if profile == "full":
             return replace(self, profile="full")
         q = self.quick
-        runs = {
-            name: replace(run, subset=(q.train, q.test), training=replace(run.training, epochs=min(run.training.epochs, q.epochs)))
-            for name, run in self.runs.items()
-        }
+        runs = {name: replace(run, subset=(q.train, q.test), training=_quick_training(run.training, q.epochs)) for name, run in self.runs.items()}
         return replace(self, runs=runs, profile="quick")
+
+
+def _quick_training(training: TrainingSpec, epochs: int) -> TrainingSpec:
+    """Every phase capped at the quick profile's epochs."""
+    fine = training.fine_tune and replace(training.fine_tune, epochs=min(training.fine_tune.epochs, epochs))
+    return replace(training, epochs=min(training.epochs, epochs), fine_tune=fine)

@@ -9,12 +9,14 @@ from . import catalog
 from .args import read_args
 from .blocks import RepeatSpec, expand, read_repeat
 from .check import INVALID, Checker
-from .model import CallbackSpec, LayerSpec, ModelSpec, TrainingSpec
+from .graph import read_graph, unique_names
+from .model import CallbackSpec, FineTuneSpec, LayerSpec, ModelSpec, TrainingSpec
 from .yamlsource import Located
 
-__all__ = ["read_layers", "read_training", "TRAINING_KEYS"]
+__all__ = ["read_items", "read_layers", "read_training", "TRAINING_KEYS"]
 
-TRAINING_KEYS = ("optimizer", "learning_rate", "loss", "metrics", "epochs", "batch_size", "validation", "seed", "callbacks", "precision")
+TRAINING_KEYS = ("optimizer", "learning_rate", "loss", "metrics", "epochs", "batch_size", "validation", "seed", "callbacks", "precision",
+                 "fine_tune")
 
 
 def read_layer(c: Checker, node: Located, path: str) -> LayerSpec | Any:
@@ -34,35 +36,40 @@ def read_layer(c: Checker, node: Located, path: str) -> LayerSpec | Any:
     if args is None:
         args = Located({}, node.mark, {})
     values = read_args(c, args, where, catalog.LAYERS[kind], catalog.REQUIRED_ARGS.get(kind, ()), extra=("name",))
-    return INVALID if values is INVALID else LayerSpec(kind, values)
+    return INVALID if values is INVALID else LayerSpec(kind, values, where=f"{node.mark}: {path}")
 
 
-def _items(c: Checker, node: Located, path: str) -> list[LayerSpec | RepeatSpec] | Any:
+def read_items(c: Checker, node: Located, path: str) -> list[LayerSpec | RepeatSpec] | Any:
     """A list of layers and repeat blocks."""
     items = c.sequence(node, path, "a list of layers", allow_empty=False)
     if items is INVALID:
         return INVALID
-    read = [read_repeat(c, item, p, lambda n, q: _items(c, n, q)) if isinstance(item.value, dict) and "repeat" in item.value
+    read = [read_repeat(c, item, p, lambda n, q: read_items(c, n, q)) if isinstance(item.value, dict) and "repeat" in item.value
             else read_layer(c, item, p) for item, p in ((item, f"{path}[{i}]") for i, item in enumerate(items))]
     return INVALID if INVALID in read else read
 
 
 def read_layers(c: Checker, node: Located, path: str) -> ModelSpec | Any:
-    """A model: a list of layers and repeat blocks, or a mapping with `layers:`."""
+    """A model: a list of layers and repeat blocks, a mapping with `layers:`, or a graph (`nodes:`)."""
+    if isinstance(node.value, dict) and "nodes" in node.value:
+        return read_graph(c, node, path, lambda n, q: read_items(c, n, q))
     if isinstance(node.value, dict):
-        entries = c.mapping(node, path, ["layers"], required=["layers"])
+        entries = c.mapping(node, path, ["layers", "nodes"], required=["layers"])
         if entries is INVALID or "layers" not in entries:
             return INVALID
         node, path = entries["layers"], f"{path}.layers"
-    structure = _items(c, node, path)
+    structure = read_items(c, node, path)
     if structure is INVALID:
         return INVALID
     layers = expand(tuple(structure))
-    names = [layer.name for layer in layers if layer.name]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:
-        return c.fail(node.mark, path, f"expected unique layer names. Received: '{duplicated[0]}' more than once")
+    if not unique_names(c, layers, node, path):
+        return INVALID
+    merges = [layer for layer in layers if layer.kind in catalog.MERGES]
+    if merges:
+        return c.fail(node.mark, path, f"expected layers that take one input. Received: {merges[0].kind}, a merge of several "
+                                       "inputs; write the model as a graph (`nodes:`) to merge branches")
     return ModelSpec(tuple(layers), tuple(structure))
+
 
 
 def _named(c: Checker, node: Located, path: str, schema: dict[str, dict[str, str]], kind: str, example: str) -> tuple[str, dict[str, Any]] | Any:
@@ -91,6 +98,18 @@ def _validation(c: Checker, node: Located, path: str) -> str | float | Any:
         return c.choice(node, path, ("test", "none"), "'test', 'none' or a fraction in (0, 1); one of")
     value = c.number(node, path, minimum=0, maximum=0.9, exclusive_min=True)
     return value
+
+
+def _fine_tune(c: Checker, node: Located, path: str) -> FineTuneSpec | Any:
+    """`{layers: N, epochs: E, learning_rate: 1e-5}`: unfreeze the top N layers of each backbone for E more epochs."""
+    entries = c.mapping(node, path, ("layers", "epochs", "learning_rate"), required=("layers", "epochs"))
+    if entries is INVALID or not {"layers", "epochs"} <= set(entries):
+        return INVALID
+    values = {"layers": c.integer(entries["layers"], f"{path}.layers", minimum=0),
+              "epochs": c.integer(entries["epochs"], f"{path}.epochs", minimum=1)}
+    if "learning_rate" in entries:
+        values["learning_rate"] = c.number(entries["learning_rate"], f"{path}.learning_rate", minimum=0, exclusive_min=True)
+    return INVALID if INVALID in values.values() else FineTuneSpec(**values)
 
 
 def read_training(c: Checker, sources: list[tuple[Located, str]], path: str) -> TrainingSpec | Any:
@@ -125,6 +144,8 @@ def read_training(c: Checker, sources: list[tuple[Located, str]], path: str) -> 
                 got = values[key] = c.integer(value, p, minimum=0)
             elif key == "validation":
                 got = values[key] = _validation(c, value, p)
+            elif key == "fine_tune":
+                got = values[key] = _fine_tune(c, value, p)
             elif key == "precision":
                 got = values[key] = c.choice(value, p, ("float32", "mixed_bfloat16", "mixed_float16"))
             else:  # callbacks

@@ -23,7 +23,7 @@ def test_columns_match() -> None:
     assert sorted(catalog.COLUMNS) == COLUMNS.names()
 
 
-@pytest.mark.parametrize("kind", sorted(catalog.LAYERS))
+@pytest.mark.parametrize("kind", sorted(set(catalog.LAYERS) - set(catalog.APPLICATIONS)))
 def test_every_layer_and_argument_exists_in_keras(kind: str) -> None:
     import inspect
 
@@ -38,3 +38,14 @@ def test_every_callback_exists_in_keras(kind: str) -> None:
 
     accepted = set(inspect.signature(getattr(keras.callbacks, kind).__init__).parameters)
     assert set(catalog.CALLBACKS[kind]) <= accepted
+
+
+def test_every_merge_layer_takes_a_list_of_inputs() -> None:
+    assert set(catalog.MERGES) <= set(catalog.LAYERS)
+    for kind in catalog.MERGES:
+        assert issubclass(getattr(keras.layers, kind), keras.src.layers.merging.base_merge.Merge), kind
+
+
+def test_every_backbone_is_a_keras_application() -> None:
+    exposed = {name for name in dir(keras.applications) if name[:1].isupper()}
+    assert set(catalog.APPLICATIONS) == exposed
