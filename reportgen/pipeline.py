@@ -102,10 +102,11 @@ def _draw_figures(plan: list[dict], results: dict, out: Path) -> None:
                                                          sort_keys=True).encode()).hexdigest()
     todo = [item for item in plan if old.get(item["file"]) != stamps[item["file"]] or not (out / item["file"]).is_file()]
     if todo:
-        from .figures import FIGURES, save_figure  # matplotlib: imported only when something is drawn
+        from .figures import FIGURES, save_drawing, save_figure  # matplotlib: imported only when something is drawn
 
         for item in todo:
-            save_figure(FIGURES.get(item["options"]["kind"])(item["options"], results), out / item["file"])
+            drawn = FIGURES.get(item["options"]["kind"])(item["options"], results)
+            (save_drawing if isinstance(drawn, bytes) else save_figure)(drawn, out / item["file"])
     stamps_file.parent.mkdir(parents=True, exist_ok=True)
     stamps_file.write_text(json.dumps(stamps, indent=1, sort_keys=True))
 

@@ -20,8 +20,10 @@ __all__ = ["make_curves"]
 _MARKER_EPOCHS = 10  # when no run is longer, every epoch gets a point marker (quick builds, 1-epoch runs)
 
 
-def make_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics: Sequence[str] = ("loss", "accuracy")) -> Figure:
-    """One panel per metric; per run a solid train line and a dashed `val_<metric>` line in one colour."""
+def make_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics: Sequence[str] = ("loss", "accuracy"),
+                phase_ends: Mapping[str, Sequence[int]] | None = None) -> Figure:
+    """One panel per metric; per run a solid train line and a dashed `val_<metric>` line in one colour.
+    `phase_ends` {run: [epoch, ...]}: where a training phase ended (transfer learning's head phase), a dotted line."""
     if not histories:
         raise RenderError("curves figure: no runs to plot")
     if not metrics:
@@ -41,7 +43,10 @@ def make_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics:
                 has_validation = True
                 _plot(ax, history[f"val_{metric}"], colour, "--", None, epochs)
         _decorate(ax, metric, epochs, [history[k] for history in histories.values() for k in (metric, f"val_{metric}") if k in history])
-    _legend(fig, list(histories), colours, has_validation)
+        for colour, name in zip(colours, histories):
+            for end in (phase_ends or {}).get(name, ()):
+                ax.axvline(end + 0.5, color=colour, linestyle=":", linewidth=1.2)
+    _legend(fig, list(histories), colours, has_validation, bool(phase_ends and any(phase_ends.values())))
     return fig
 
 
@@ -102,7 +107,7 @@ def _legend_columns(names: list[str]) -> int:
     return max(1, min(len(names) + 2, int(90 // (longest + 5))))
 
 
-def _legend(fig: Figure, names: list[str], colours: list[tuple[float, ...]], has_validation: bool) -> None:
+def _legend(fig: Figure, names: list[str], colours: list[tuple[float, ...]], has_validation: bool, phases: bool = False) -> None:
     """Runs by colour, then the line-style key, in one legend below the panels."""
     handles = [Line2D([], [], color=c, linewidth=2.0) for c in colours]
     labels = list(names)
@@ -111,5 +116,8 @@ def _legend(fig: Figure, names: list[str], colours: list[tuple[float, ...]], has
     if has_validation:
         handles.append(Line2D([], [], color="0.35", linestyle="--", linewidth=1.4))
         labels.append("validation")
+    if phases:
+        handles.append(Line2D([], [], color="0.35", linestyle=":", linewidth=1.2))
+        labels.append("fine-tuning starts")
     fig.legend(handles, labels, loc="outside lower center", ncols=_legend_columns(names), fontsize=SMALL,
                frameon=False, handlelength=2.4, columnspacing=1.4)

@@ -1,4 +1,4 @@
-"""FIGURES: the YAML figure kinds (curves, weights, confusion, filters, activations) mapped to makers that read run results."""
+"""FIGURES: the YAML figure kinds (curves, weights, confusion, filters, activations, diagram) mapped to makers that read run results."""
 
 from __future__ import annotations
 
@@ -11,16 +11,17 @@ from matplotlib.figure import Figure
 
 from ..errors import RenderError
 from ..registry import Registry
-from ..run.result import RunResult, activations_probe
+from ..run.result import DIAGRAM_PROBE, RunResult, activations_probe
 from .activations import make_activations
 from .confusion import make_confusion
+from .diagram import render_diagram
 from .curves import make_curves
 from .filters import make_filters
 from .weights import make_weight_images
 
 __all__ = ["FIGURES", "FigureMaker"]
 
-FigureMaker = Callable[[dict[str, Any], Mapping[str, "RunResult"]], Figure]
+FigureMaker = Callable[[dict[str, Any], Mapping[str, "RunResult"]], Figure | bytes]  # bytes: an SVG drawing
 FIGURES: Registry[FigureMaker] = Registry("figure kind")
 
 
@@ -42,8 +43,10 @@ def _array(kind: str, result: RunResult, key: str) -> np.ndarray:
 @FIGURES.register("curves")
 def curves(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     """Loss and accuracy (or `metrics`) per epoch for `runs`, each labelled by its name."""
-    histories = {name: _result("curves", results, name).history for name in options["runs"]}
-    return make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")))
+    runs = {name: _result("curves", results, name) for name in options["runs"]}
+    histories = {name: result.history for name, result in runs.items()}
+    ends = {name: [phase["epochs"] for phase in result.record.get("phases", [])[:-1]] for name, result in runs.items()}
+    return make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")), ends)
 
 
 @FIGURES.register("weights")
@@ -128,3 +131,14 @@ def activations(options: dict[str, Any], results: Mapping[str, RunResult]) -> Fi
         raise RenderError(f"activations figure: probe '{probe_name}' of run '{result.name}' has no input image; "
                           f"it has: {', '.join(recorded) or 'nothing'}")
     return make_activations(probe["image"], {layer: probe[layer] for layer in options["layers"]}, options.get("columns"))
+
+
+@FIGURES.register("diagram")
+def diagram(options: dict[str, Any], results: Mapping[str, RunResult]) -> bytes:
+    """The architecture of `run` drawn by keras.utils.model_to_dot (kept in its cache entry) through Graphviz, as SVG."""
+    result = _result("diagram", results, options["run"])
+    try:
+        dot = str(result.probe(DIAGRAM_PROBE)["dot"])
+    except (KeyError, FileNotFoundError) as exc:
+        raise RenderError(f"diagram figure: run '{result.name}' recorded no architecture diagram") from exc
+    return render_diagram(dot)

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ..errors import RenderError
 
-__all__ = ["DPI", "save_figure"]
+__all__ = ["DPI", "save_figure", "save_drawing"]
 
 DPI = 150
 
@@ -33,4 +33,19 @@ def save_figure(fig: Figure, path: Path) -> Path:
         raise RenderError(f"cannot write figure {path}: {exc.strerror or exc}") from exc
     finally:
         fig.clear()
+    return path
+
+
+def save_drawing(svg: bytes, path: Path) -> Path:
+    """Write an SVG drawing (an architecture diagram) atomically."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(svg)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise RenderError(f"cannot write figure {path}: {exc.strerror or exc}") from exc
     return path

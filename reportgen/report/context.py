@@ -6,7 +6,7 @@ import re
 from typing import Any, Mapping
 
 from ..exercises import solve_conv1d, solve_conv2d
-from ..spec import ExperimentSpec
+from ..spec import ExperimentSpec, catalog
 from .markdown import markdown_to_html
 from .notation import architecture, hyperparameters
 from .tables import format_percent, make_table
@@ -25,7 +25,8 @@ def figure_plan(spec: ExperimentSpec) -> list[dict[str, Any]]:
         for b, block in enumerate(section.blocks):
             if block.kind == "figure":
                 number = len(plan) + 1
-                plan.append({"id": (s, b), "number": number, "file": f"figures/fig{number:02d}-{_slug(block.options['kind'])}.png",
+                plan.append({"id": (s, b), "number": number, "file": f"figures/fig{number:02d}-{_slug(block.options['kind'])}."
+                                                                              f"{catalog.FIGURE_FORMATS.get(block.options['kind'], 'png')}",
                              "options": block.options})
     return plan
 
@@ -52,7 +53,7 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
                 blocks.append({"kind": "table", "number": tables, "caption": block.options["caption"], **table})
             else:
                 item = figures[(s, b)]
-                blocks.append({"kind": "figure", "number": item["number"], "src": item["file"],
+                blocks.append({"kind": "figure", "number": item["number"], "src": item["file"], "figure_kind": block.options["kind"],
                                "caption": block.options["caption"] or _default_caption(block.options)})
         sections.append({"number": s + 1, "title": section.title, "blocks": blocks})
     return {
@@ -131,6 +132,8 @@ def _default_caption(options: Mapping[str, Any]) -> str:
                 f"{', '.join(options['layers'])} of {options['run']}, one panel per channel.")
     if kind == "confusion":
         return f"Confusion matrix of {options['run']} on the test set."
+    if kind == "diagram":
+        return f"Architecture of {options['run']}: each layer with its input and output shapes (drawn by Keras' plot_model and Graphviz)."
     raise KeyError(f"no default caption for figure kind '{kind}'")
 
 

@@ -82,11 +82,38 @@ _NOTATION: dict[str, Callable[[dict[str, Any]], str]] = {
     "RandomZoom": _aug("ZOOM", "height_factor", "width_factor"),
     "RandomContrast": _aug("CONTRAST", "factor"),
     "RandomBrightness": _aug("BRIGHTNESS", "factor"),
+    "UpSampling2D": lambda a: f"UPSAMPLE {_g(a.get('size', 2))}",
+    "ZeroPadding2D": lambda a: f"ZEROPAD {_g(a.get('padding', 1))}",
+    "Resizing": lambda a: f"RESIZE {a['height']}x{a['width']}",
+    "Rescaling": lambda a: f"RESCALE x{_g(a.get('scale', 1))}",
+    "Concatenate": lambda a: "CONCAT",
+    "Add": lambda a: "ADD",
+    "Subtract": lambda a: "SUBTRACT",
+    "Average": lambda a: "AVERAGE",
+    "Multiply": lambda a: "MULTIPLY",
+    "Maximum": lambda a: "MAXIMUM",
+    "Minimum": lambda a: "MINIMUM",
 }
+
+
+def _backbone(kind: str, args: dict[str, Any]) -> str:
+    """A keras.applications backbone: its name, weights, frozen or not, pooling, input size."""
+    weights = args.get("weights", "imagenet")
+    parts = [f"{weights} weights" if weights in ("imagenet", "none") else f"weights {weights}",
+             "trainable" if args.get("trainable") else "frozen"]
+    if args.get("pooling"):
+        parts.append(f"{args['pooling']} pool")
+    if args.get("input_size"):
+        parts.append(f"input {_g(args['input_size'])}")
+    if "alpha" in args:
+        parts.append(f"alpha={_g(args['alpha'])}")
+    return f"{kind.upper()} ({', '.join(parts)})"
 
 
 def layer_notation(layer: LayerSpec) -> str:
     """One layer in the sheet's words ('' for layers the sheet does not show)."""
+    if layer.kind in catalog.APPLICATIONS:
+        return _backbone(layer.kind, layer.args)
     make = _NOTATION.get(layer.kind)
     return make(layer.args) if make else layer.kind.upper()
 
@@ -105,8 +132,44 @@ def _items(items: tuple[Any, ...], varied: dict[str, str]) -> str:
 
 
 def architecture(model: ModelSpec) -> str:
-    """The whole stack as written, layers separated by '; ', repeated blocks as [ ... ] xN (a|b: value per repeat)."""
-    return _items(model.structure, {})
+    """The whole stack as written, layers separated by '; ', repeated blocks as [ ... ] xN (a|b: value per repeat).
+    A graph: one line per node that feeds several others, then the output's expression, merges as MERGE[a ‖ b]."""
+    return _graph(model) if model.is_graph else _items(model.structure, {})
+
+
+def _graph(model: ModelSpec) -> str:
+    nodes = {node.name: node for node in model.graph}
+    users: dict[str, int] = {}
+    for node in model.graph:
+        for source in node.inputs:
+            users[source] = users.get(source, 0) + 1
+    inline = {name for name in nodes if users.get(name, 0) == 1 and name != model.output}
+
+    def chain(node: Any, layers: tuple[Any, ...]) -> str:
+        return _items(layers, {})
+
+    def source(name: str, named: bool) -> str:
+        if name in inline:
+            return expr(name, named)
+        return name
+
+    def expr(name: str, named: bool = False) -> str:
+        node = nodes[name]
+        label = f"{name}: " if named else ""
+        if len(node.inputs) > 1:
+            branches = " ‖ ".join(source(i, True) for i in node.inputs)
+            rest = _items(node.structure, {}) if len(node.structure) > 0 else ""
+            head, _, tail = rest.partition("; ")
+            return f"{label}{head}[{branches}]" + (f"; {tail}" if tail else "")
+        (only,) = node.inputs
+        own = _items(node.structure, {})
+        if only == "input":
+            return f"{label}{own}"
+        before = source(only, False)
+        return f"{label}{before} → {own}" if only in inline else f"{label}{only} → {own}"
+
+    lines = [f"{name} = {expr(name)}" for name in nodes if name not in inline and name != model.output]
+    return "\n".join([*lines, expr(model.output)])
 
 
 def hyperparameters(training: TrainingSpec, epochs_run: int | None = None) -> str:
@@ -117,4 +180,7 @@ def hyperparameters(training: TrainingSpec, epochs_run: int | None = None) -> st
         epochs = f"{epochs_run} of {training.epochs} epochs"
     parts = [f"{optimizer} lr={training.learning_rate:g}", f"batch {training.batch_size}", epochs, training.loss]
     parts += [f"{c.kind}({', '.join(f'{k}={v}' for k, v in c.args.items())})" for c in training.callbacks]
+    if training.fine_tune:
+        ft = training.fine_tune
+        parts.append(f"then fine-tuning: top {ft.layers} backbone layers unfrozen, {ft.epochs} epochs at lr={ft.learning_rate:g}")
     return "; ".join(parts)

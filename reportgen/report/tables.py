@@ -39,6 +39,34 @@ class Column:
     numeric: bool = False
 
 
+def _record(res: Result) -> Mapping[str, Any]:
+    return getattr(res, "record", None) or {}
+
+
+def _callback(run: RunSpec, res: Result) -> str:
+    """PW12's Callback column: 'no', or what was kept: 'best val_accuracy, epoch 7 of 10'."""
+    kept = _record(res).get("checkpoint")
+    if kept:
+        return f"best {kept['monitor']}, epoch {kept['best_epoch']} of {res.epochs}"
+    declared = [c.kind for c in run.training.callbacks]
+    return ", ".join(declared) if declared else "no"
+
+
+def _head_accuracy(res: Result) -> str:
+    phases = _record(res).get("phases") or []
+    return format_percent(phases[0]["test"].get("accuracy")) if phases else "n/a"
+
+
+def _phases(run: RunSpec, res: Result) -> str:
+    """Transfer learning's two phases: the head on a frozen backbone, then fine-tuning."""
+    phases = _record(res).get("phases") or []
+    if not phases:
+        return f"{res.epochs} epochs"
+    head, tuned = phases[0], phases[-1]
+    return (f"head {head['epochs']} ep. ({format_percent(head['test'].get('accuracy'))} test), then top {tuned['unfrozen']} "
+            f"layers {tuned['epochs']} ep. at lr={tuned['learning_rate']:g}")
+
+
 COLUMNS: Registry[Column] = Registry("column")
 _COLUMNS = {
     "run": Column("Run", lambda name, run, res: run.title and f"{name}: {run.title}" or name),
@@ -53,6 +81,10 @@ _COLUMNS = {
     "optimizer": Column("Optimizer", lambda n, r, res: f"{r.training.optimizer} lr={r.training.learning_rate:g}"),
     "hyperparameters": Column("Hyper-parameters", lambda n, r, res: hyperparameters(r.training, res.epochs)),
     "seconds": Column("Time (s)", lambda n, r, res: f"{res.seconds:.1f}", True),
+    "callback": Column("Callback", lambda n, r, res: _callback(r, res)),
+    "best_epoch": Column("Best epoch", lambda n, r, res: str(_record(res).get("checkpoint", {}).get("best_epoch", res.epochs)), True),
+    "head_accuracy": Column("Acc. test % (head only)", lambda n, r, res: _head_accuracy(res), True),
+    "phases": Column("Training phases", lambda n, r, res: _phases(r, res)),
 }
 for _name, _column in _COLUMNS.items():
     COLUMNS.register(_name)(_column)

@@ -10,7 +10,9 @@ import numpy as np
 
 from .cache import Cache
 
-__all__ = ["RunResult", "activations_probe"]
+__all__ = ["DIAGRAM_PROBE", "RunResult", "activations_probe"]
+
+DIAGRAM_PROBE = "diagram"  # the model drawn as Graphviz DOT
 
 
 def activations_probe(image: int) -> str:

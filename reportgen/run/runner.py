@@ -7,14 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from ..data import DataSource, Dataset, array_fingerprint, file_fingerprint, load, locate
+from ..errors import RunError
 from ..quiet import import_keras
-from ..spec import DatasetSpec, ExperimentSpec
+from ..spec import DatasetSpec, ExperimentSpec, RunSpec, catalog
 from .cache import Cache, cache_key
 from .environment import manifest, result_versions
+from .preflight import check_models
 from .prepared import describe, prepare
-from .probes import activation_maps, wanted_probes
+from .probes import compute_probe, wanted_probes
 from .progress import TrainingProgress
-from .result import RunResult, activations_probe
+from .result import RunResult
 
 __all__ = ["plan_keys", "run_experiment"]
 
@@ -66,8 +68,24 @@ def _keys(spec: ExperimentSpec, cache: Cache, data: _Data | None = None) -> dict
     keys = {}
     for name, run in spec.runs.items():
         identity = {"run": run.canonical(spec.datasets[run.dataset]), "data": data.fingerprint(run.dataset)}
+        weights = _weights_files(run, Path(spec.file).parent)
+        if weights:  # a backbone's weights from a file: its content, not its name, decides the result
+            identity["weights"] = {layer: file_fingerprint([path], data.memo) for layer, path in weights.items()}
         keys[name] = (cache_key({**identity, "versions": versions}), cache_key(identity))
     return keys
+
+
+def _weights_files(run: RunSpec, base: Path) -> dict[str, str]:
+    """{backbone layer: weights file} for backbones initialised from a file of the user's (not imagenet, not none)."""
+    files = {}
+    for layer in run.model.layers:
+        weights = layer.args.get("weights") if layer.kind in catalog.APPLICATIONS else None
+        if weights and weights not in ("imagenet", "none"):
+            path = (base / weights).resolve()
+            if not path.is_file():
+                raise RunError(f"run '{run.name}': weights file '{weights}' of {layer.kind} not found (looked at {path})")
+            files[layer.name or layer.kind] = str(path)
+    return files
 
 
 def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show_progress: bool = True) -> dict[str, RunResult]:
@@ -76,14 +94,17 @@ def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show
     cache.clean_temporaries()
     data = _Data(spec.datasets, cache.root / "fingerprints.json")
     keys = _keys(spec, cache, data)
+    found = {name: _entry(cache, key, run_key) for name, (key, run_key) in keys.items()}
+    to_train = [name for name in keys if force or not found[name]]
+    if to_train:  # every model is built on its data's shape before the first run trains: all shape errors at once
+        check_models(spec, to_train, base=Path(spec.file).parent)
     results: dict[str, RunResult] = {}
     with TrainingProgress(len(keys), enabled=show_progress) as progress:
         for name, (key, run_key) in keys.items():
-            found = _entry(cache, key, run_key)
-            if found and not force:
-                record = cache.read(found)
-                results[name] = RunResult(name, found, record, True, cache)
-                elsewhere = "" if found == key else f" (trained with {record['manifest']['backend']} {record['manifest']['backend_version']})"
+            if name not in to_train:
+                record = cache.read(found[name])
+                results[name] = RunResult(name, found[name], record, True, cache)
+                elsewhere = "" if found[name] == key else f" (trained with {record['manifest']['backend']} {record['manifest']['backend_version']})"
                 progress.skip(f"cached  {name}{elsewhere}")
                 continue
             with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir:
@@ -101,14 +122,16 @@ def _probe(spec: ExperimentSpec, results: dict[str, RunResult], cache: Cache, da
     """Compute the probes the figures need that the cache entries do not hold yet (loads the saved model)."""
     for name, probes in wanted_probes(spec).items():
         key = results[name].key
-        missing = {image: layers for image, layers in probes.items() if not cache.has_probe(key, activations_probe(image), layers)}
+        missing = {probe: arrays for probe, arrays in probes.items() if not cache.has_probe(key, probe, arrays)}
         if not missing:
             continue
-        keras = import_keras()
+        import_keras()
+        from ..model.backbones import BackbonePreprocess  # noqa: F401  (registers the layer the saved model may hold)
+        import keras
+
         model = keras.saving.load_model(cache.entry(key) / "model.keras")
-        images = data.load(spec.runs[name].dataset).x_train
-        for image, layers in missing.items():
-            cache.write_probe(key, activations_probe(image), activation_maps(model, images, image, layers, name))
+        for probe, arrays in missing.items():
+            cache.write_probe(key, probe, compute_probe(probe, arrays, model, lambda: data.load(spec.runs[name].dataset), name))
 
 
 def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -120,8 +143,8 @@ def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgr
     dataset_spec = spec.datasets[run.dataset]
     dataset = data.load(run.dataset)
     prepared = prepare(dataset, run.subset)
-    progress.start_run(name, run.training.epochs, max(1, -(-len(prepared.x_train) // run.training.batch_size)))
-    record, arrays = train_run(run, dataset_spec, prepared, progress, workdir)
+    progress.start_run(name, run.training.total_epochs, max(1, -(-len(prepared.x_train) // run.training.batch_size)))
+    record, arrays = train_run(run, dataset_spec, prepared, progress, workdir, base=Path(spec.file).parent)
     record.update(
         name=name,
         run=run.canonical(dataset_spec),

@@ -47,8 +47,28 @@ def _floats(logs: Any) -> dict[str, float]:
     return {k: float(v) for k, v in (logs or {}).items() if np.ndim(v) == 0}
 
 
-def _callback(spec: CallbackSpec) -> keras.callbacks.Callback:
+class _BestCheckpoint(keras.callbacks.ModelCheckpoint):
+    """Keras' ModelCheckpoint (weights only, in the run's work folder) that also remembers the epoch it kept."""
+
+    def __init__(self, filepath: Path, **kwargs: Any):
+        super().__init__(str(filepath), save_weights_only=True, **kwargs)
+        self.best_epoch: int | None = None
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        before = self.best
+        super().on_epoch_end(epoch, logs)
+        if self.save_best_only and self.best != before:
+            self.best_epoch = epoch + 1
+
+
+def _callback(spec: CallbackSpec, workdir: Path) -> keras.callbacks.Callback:
+    if spec.kind == "ModelCheckpoint":
+        return _BestCheckpoint(workdir / "best.weights.h5", **spec.args)
     return getattr(keras.callbacks, spec.kind)(**spec.args)
+
+
+def _optimizer(t: Any, learning_rate: float) -> keras.optimizers.Optimizer:
+    return getattr(keras.optimizers, _OPTIMIZERS[t.optimizer])(learning_rate=learning_rate, **t.optimizer_args)
 
 
 def _labels(y: np.ndarray, dataset: DatasetSpec, n_classes: int) -> np.ndarray:
@@ -63,24 +83,26 @@ def compile_options(batch_size: int) -> dict[str, Any]:
     return {"jit_compile": "auto", "steps_per_execution": steps}
 
 
-def compiled_model(run: RunSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int) -> keras.Model:
+def compiled_model(run: RunSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int,
+                   base: Path | None = None) -> keras.Model:
     """The run's model, seeded, at its precision, compiled as reportgen trains it (benchmarks time this too)."""
     t = run.training
     keras.utils.set_random_seed(t.seed)
     keras.mixed_precision.set_global_policy(t.precision)
     try:
-        model = build_model(run.model, dataset, input_shape, max_value, run.name)
+        model = build_model(run.model, dataset, input_shape, max_value, run.name, base=base)
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    optimizer = getattr(keras.optimizers, _OPTIMIZERS[t.optimizer])(learning_rate=t.learning_rate, **t.optimizer_args)
-    model.compile(optimizer=optimizer, loss=t.loss, metrics=list(t.metrics), **compile_options(t.batch_size))
+    model.compile(optimizer=_optimizer(t, t.learning_rate), loss=t.loss, metrics=list(t.metrics), **compile_options(t.batch_size))
     return model
 
 
-def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Seeded training, then metrics on the whole train and test sets; the model is saved in workdir."""
+def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: TrainingProgress, workdir: Path,
+              base: Path | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Seeded training (a head phase, then a fine-tuning phase if declared), the best checkpoint restored,
+    then metrics on the whole train and test sets; the model is saved in workdir."""
     t = run.training
-    model = compiled_model(run, dataset, data.x_train.shape[1:], data.max_value)
+    model = compiled_model(run, dataset, data.x_train.shape[1:], data.max_value, base)
     n_classes = len(data.class_names)
     y_train, y_test = _labels(data.y_train, dataset, n_classes), _labels(data.y_test, dataset, n_classes)
     fit: dict[str, Any] = {"validation_batch_size": _EVAL_BATCH}  # large forward-only batches: the epoch's check is short
@@ -90,14 +112,21 @@ def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: Train
         fit["validation_split"] = t.validation
     n_fit = len(data.x_train) if not isinstance(t.validation, float) else int(len(data.x_train) * (1 - t.validation))
     steps = max(1, -(-n_fit // t.batch_size))
-    callbacks = [_ProgressCallback(progress, steps), *(_callback(c) for c in t.callbacks)]
+    callbacks = [_ProgressCallback(progress, steps), *(_callback(c, workdir) for c in t.callbacks)]
     start = time.perf_counter()
-    try:
-        history = model.fit(data.x_train, y_train, batch_size=t.batch_size, epochs=t.epochs, verbose=0,
-                            callbacks=callbacks, shuffle=True, **fit)
-    except (ValueError, TypeError) as exc:
-        raise RunError(f"run '{run.name}' cannot train: {str(exc).splitlines()[0]}") from exc
+    phases: list[dict[str, Any]] = []
+    history = _fit(run, model, data.x_train, y_train, 0, t.epochs, callbacks, fit)
+    if t.fine_tune:
+        head = history.history
+        done = len(head.get("loss", []))
+        phases.append({"name": "head", "epochs": done, "test": _scores(model, data.x_test, y_test)})
+        _fine_tuning(model, t)
+        tuned = _fit(run, model, data.x_train, y_train, done, done + t.fine_tune.epochs, callbacks, fit).history
+        phases.append({"name": "fine-tune", "epochs": len(tuned.get("loss", [])), "unfrozen": t.fine_tune.layers,
+                       "learning_rate": t.fine_tune.learning_rate})
+        history.history = {k: list(head.get(k, [])) + list(tuned.get(k, [])) for k in {*head, *tuned}}
     seconds = time.perf_counter() - start
+    kept = _restore_best(model, callbacks)
     train_scores = model.evaluate(data.x_train, y_train, batch_size=_EVAL_BATCH, verbose=0, return_dict=True)
     test_scores = model.evaluate(data.x_test, y_test, batch_size=_EVAL_BATCH, verbose=0, return_dict=True)
     probabilities = model.predict(data.x_test, batch_size=_EVAL_BATCH, verbose=0)
@@ -117,7 +146,42 @@ def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: Train
         "input_shape": list(data.x_train.shape[1:]),
         "seconds": seconds,
     }
+    if phases:
+        record["phases"] = phases
+    if kept:
+        record["checkpoint"] = kept
     return record, arrays
+
+
+def _fit(run: RunSpec, model: keras.Model, x: Any, y: Any, initial_epoch: int, epochs: int, callbacks: list, fit: dict) -> Any:
+    try:
+        return model.fit(x, y, batch_size=run.training.batch_size, epochs=epochs, initial_epoch=initial_epoch, verbose=0,
+                         callbacks=callbacks, shuffle=True, **fit)
+    except (ValueError, TypeError) as exc:
+        raise RunError(f"run '{run.name}' cannot train: {str(exc).splitlines()[0]}") from exc
+
+
+def _scores(model: keras.Model, x: Any, y: Any) -> dict[str, float]:
+    return {k: float(v) for k, v in model.evaluate(x, y, batch_size=_EVAL_BATCH, verbose=0, return_dict=True).items()}
+
+
+def _fine_tuning(model: keras.Model, t: Any) -> None:
+    """Phase 2 of the Keras transfer-learning guide: the top layers of each backbone trainable, a lower learning rate."""
+    from ..model.backbones import unfreeze_top
+
+    unfreeze_top(model, t.fine_tune.layers)
+    model.compile(optimizer=_optimizer(t, t.fine_tune.learning_rate), loss=t.loss, metrics=list(t.metrics),
+                  **compile_options(t.batch_size))
+
+
+def _restore_best(model: keras.Model, callbacks: list) -> dict[str, Any] | None:
+    """Load the weights a best-only ModelCheckpoint kept; what it kept and from which epoch, for the record."""
+    for callback in callbacks:
+        if isinstance(callback, _BestCheckpoint) and callback.best_epoch is not None:
+            model.load_weights(callback.filepath)
+            return {"monitor": callback.monitor, "mode": "max" if callback.monitor_op is keras.ops.greater else "min",
+                    "best_epoch": callback.best_epoch, "best_value": float(callback.best)}
+    return None
 
 
 def devices() -> list[str]:

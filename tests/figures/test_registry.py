@@ -14,8 +14,8 @@ from reportgen.figures import FIGURES, normalise_per_channel
 
 
 def test_known_kinds_and_unknown_kind_message():
-    assert FIGURES.names() == ["activations", "confusion", "curves", "filters", "weights"]
-    with pytest.raises(KeyError, match=r"unknown figure kind 'curve'; known: activations, confusion, curves, filters, weights\. "
+    assert FIGURES.names() == ["activations", "confusion", "curves", "diagram", "filters", "weights"]
+    with pytest.raises(KeyError, match=r"unknown figure kind 'curve'; known: activations, confusion, curves, diagram, filters, weights\. "
                                        r"Did you mean 'curves'\?"):
         FIGURES.get("curve")
 
