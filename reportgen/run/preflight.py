@@ -53,7 +53,7 @@ def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: 
         if isinstance(shape, str):
             continue
         try:
-            model = build_model(run.model, spec.datasets[run.dataset], shape.image_shape, 255, name, base=base, load_weights=False)
+            model = build_model(run.model, spec.datasets[run.dataset], shape.image_shape, 255, name, base=base)
         except ModelError as exc:
             problems.append(exc.message)
             continue

@@ -144,7 +144,7 @@ def read_graph(c: Checker, node: Located, path: str, read_items: Callable[[Locat
         if output is INVALID:
             return INVALID
     ordered = _order(c, nodes, marks, f"{path}.nodes")
-    if ordered is INVALID or not ok:
+    if ordered is INVALID or not ok:  # an unknown input leaves the node it meant unused: one error, not two
         return INVALID
     used = {source for spec in nodes.values() for source in spec.inputs}
     for name in nodes:

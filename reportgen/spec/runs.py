@@ -15,6 +15,7 @@ from .yamlsource import Located
 
 __all__ = ["read_items", "read_layers", "read_training", "TRAINING_KEYS"]
 
+RESERVED_NAMES = ("image", "scale", "flatten_input")  # the layers model.build_model puts before the spec's
 TRAINING_KEYS = ("optimizer", "learning_rate", "loss", "metrics", "epochs", "batch_size", "validation", "seed", "callbacks", "precision",
                  "fine_tune")
 
@@ -36,6 +37,9 @@ def read_layer(c: Checker, node: Located, path: str) -> LayerSpec | Any:
     if args is None:
         args = Located({}, node.mark, {})
     values = read_args(c, args, where, catalog.LAYERS[kind], catalog.REQUIRED_ARGS.get(kind, ()), extra=("name",))
+    if values is not INVALID and values.get("name") in RESERVED_NAMES:
+        return c.fail(args.value["name"].mark, f"{where}.name", f"expected a layer name other than {', '.join(RESERVED_NAMES)} "
+                                                                f"(the model's own input layers). Received: '{values['name']}'")
     return INVALID if values is INVALID else LayerSpec(kind, values, where=f"{node.mark}: {path}")
 
 

@@ -1,0 +1,151 @@
+"""Pre-flight: every model is built on its data's shape, and each problem is reported at its layer, before anything trains."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from reportgen.cli import main
+from reportgen.errors import SpecError
+from reportgen.run.preflight import check_models
+from reportgen.spec import load_spec
+
+HEAD = """\
+title: t
+datasets:
+  flat: {source: digits, flatten: true}
+  images: {source: digits}
+training: {epochs: 1, batch_size: 256}
+runs:
+  ok:
+    dataset: flat
+    model: [{Dense: {units: 10, activation: softmax}}]
+"""
+
+# A valid file whose models cannot be built on the digits' 8x8x1 images and 10 classes.
+MODELS = HEAD + """\
+  conv_on_flat:
+    dataset: flat
+    model:
+      - Dense: {units: 16}
+      - Conv2D: {filters: 4, kernel_size: 3}
+      - Flatten
+      - Dense: {units: 10, activation: softmax}
+  mismatch:
+    dataset: images
+    model:
+      nodes:
+        same: [{Conv2D: {filters: 4, kernel_size: 3, padding: same}}]
+        valid: {inputs: input, layers: [{Conv2D: {filters: 4, kernel_size: 3}}]}
+        join:
+          inputs: [same, valid]
+          layers:
+            - Concatenate
+            - Flatten
+            - Dense: {units: 10, activation: softmax}
+  wide:
+    dataset: flat
+    model:
+      - Dense: {units: 32, activation: relu}
+      - Dense: {units: 784, activation: sigmoid}
+"""
+
+# A file whose graphs are wrong in themselves: found when the file is read.
+GRAPHS = HEAD + """\
+  unknown:
+    dataset: images
+    model:
+      nodes:
+        stem: [{Conv2D: {filters: 4, kernel_size: 3}}]
+        head: {inputs: stme, layers: [Flatten, {Dense: {units: 10, activation: softmax}}]}
+  cycle:
+    dataset: flat
+    model:
+      nodes:
+        a: {inputs: [input, c], layers: [Add, {Dense: 64}]}
+        b: [{Dense: 64}]
+        c: [{Dense: 64}]
+        head: {inputs: b, layers: [{Dense: {units: 10, activation: softmax}}]}
+"""
+
+
+def _at(text: str, needle: str, after: str) -> str:
+    """LINE:COL (1-based) of the first needle that follows `after`."""
+    index = text.index(needle, text.index(after))
+    return f"{text.count(chr(10), 0, index) + 1}:{index - text.rfind(chr(10), 0, index)}"
+
+
+# file -> [(needle at LINE:COL, the text it follows, YAML path, a fragment of the message)], in file order
+EXPECTED = {
+    "models": (MODELS, [
+        ("Conv2D", "conv_on_flat:", "runs.conv_on_flat.model[1]", r"Conv2D cannot take input of shape \(None, 16\): .*expected min_ndim=4"),
+        ("Concatenate", "mismatch:", "runs.mismatch.model.nodes.join.layers[0]",
+         r"Concatenate cannot take input of shape \(None, 8, 8, 4\) and \(None, 6, 6, 4\)"),
+        ("Dense: {units: 784", "wide:", "runs.wide.model[1]",
+         r"expected an output of 10 units, one per class of the dataset \(for categorical_crossentropy\)\. Received: output shape \(None, 784\)"),
+    ]),
+    "graphs": (GRAPHS, [
+        ("stme", "unknown:", "runs.unknown.model.nodes.head.inputs", r"unknown node 'stme'; known: input, stem\. Did you mean 'stem'\?"),
+        ("[input, c]", "cycle:", "runs.cycle.model.nodes.a", r"expected a graph without cycles\. Received: a -> b -> c -> a"),
+    ]),
+}
+
+
+def _write(tmp_path: Path, case: str) -> Path:
+    file = tmp_path / f"{case}.yaml"
+    file.write_text(EXPECTED[case][0])
+    return file
+
+
+def _assert_located(err: str, file: Path, case: str) -> None:
+    """One line per problem, in file order, each FILE:LINE:COL: path: message at the layer it is about."""
+    text, expected = EXPECTED[case]
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err
+    assert len(lines) == len(expected), err
+    for line, (needle, after, path, fragment) in zip(lines, expected):
+        pattern = rf"^(?:.*/)?{re.escape(file.name)}:{_at(text, needle, after)}: {re.escape(path)}: {fragment}"
+        assert re.match(pattern, line), f"{pattern}\n{line}"
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_validate_reports_every_problem_at_its_layer(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = _write(tmp_path, case)
+    assert main(["validate", str(file)]) == 2
+    _assert_located(capsys.readouterr().err, file, case)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_report_stops_before_anything_trains(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = _write(tmp_path, case)
+    cache = tmp_path / "cache"
+    assert main(["report", str(file), "--out", str(tmp_path / "out"), "--cache", str(cache)]) == 2
+    _assert_located(capsys.readouterr().err, file, case)
+    assert list(cache.rglob("result.json")) == []  # not even the valid run listed first was trained
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_without_models_checks_the_file_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = _write(tmp_path, "models")
+    assert main(["validate", "--no-models", str(file)]) == 0
+    assert capsys.readouterr().out.strip() == f"{file}: ok (4 runs, 0 sections)"
+
+
+def test_check_models_checks_only_the_runs_it_is_given(tmp_path: Path) -> None:
+    spec = load_spec(_write(tmp_path, "models"))
+    check_models(spec, ["ok"])  # the runs about to train; the others are not its business
+    with pytest.raises(SpecError) as info:
+        check_models(spec, ["ok", "wide"])
+    assert len(info.value.problems) == 1 and "runs.wide.model[1]: expected an output of 10 units" in info.value.problems[0]
+
+
+def test_a_layer_named_like_the_input_layers_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = HEAD.replace("activation: softmax}", "activation: softmax, name: scale}")
+    file = tmp_path / "named.yaml"
+    file.write_text(text)
+    assert main(["validate", str(file)]) == 2
+    err = capsys.readouterr().err
+    line = _at(text, "Dense", "ok:").split(":")[0]
+    assert re.match(rf"^(?:.*/)?named\.yaml:{line}:\d+: runs\.ok\.model\[0\]", err), err  # at the layer's line, whatever column
