@@ -133,7 +133,7 @@ def _items(items: tuple[Any, ...], varied: dict[str, str]) -> str:
 
 def architecture(model: ModelSpec) -> str:
     """The whole stack as written, layers separated by '; ', repeated blocks as [ ... ] xN (a|b: value per repeat).
-    A graph: one line per node that feeds several others, then the output's expression, merges as MERGE[a ‖ b]."""
+    A graph: one line per node that feeds several others, then the output's expression, merges as MERGE[a ‖ b] (a branch a line)."""
     return _graph(model) if model.is_graph else _items(model.structure, {})
 
 
@@ -157,7 +157,7 @@ def _graph(model: ModelSpec) -> str:
         node = nodes[name]
         label = f"{name}: " if named else ""
         if len(node.inputs) > 1:
-            branches = " ‖ ".join(source(i, True) for i in node.inputs)
+            branches = " ‖\n".join(source(i, True) for i in node.inputs)  # one branch per line
             rest = _items(node.structure, {}) if len(node.structure) > 0 else ""
             head, _, tail = rest.partition("; ")
             return f"{label}{head}[{branches}]" + (f"; {tail}" if tail else "")

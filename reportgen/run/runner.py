@@ -108,14 +108,20 @@ def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show
                 progress.skip(f"cached  {name}{elsewhere}")
                 continue
             with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir:
-                record, arrays = _train(spec, name, data, progress, Path(workdir))
+                record, arrays, model = _train(spec, name, data, progress, Path(workdir))
                 cache.write(key, record, arrays, extra={"model.keras": Path(workdir) / "model.keras"}, spec_key=run_key)
+                _probe_run(spec, name, key, model, cache, data)  # while the model is in memory: no reload
             results[name] = RunResult(name, key, record, False, cache)
             acc = record["metrics"].get("test_accuracy")
             shown = f", test accuracy {acc:.1%}" if acc is not None else ""
             progress.end_run(f"trained {name} in {record['seconds']:.1f} s{shown}")
     _probe(spec, results, cache, data)
     return results
+
+
+def _probe_run(spec: ExperimentSpec, name: str, key: str, model: Any, cache: Cache, data: _Data) -> None:
+    for probe, arrays in wanted_probes(spec).get(name, {}).items():
+        cache.write_probe(key, probe, compute_probe(probe, arrays, model, lambda: data.load(spec.runs[name].dataset), name))
 
 
 def _probe(spec: ExperimentSpec, results: dict[str, RunResult], cache: Cache, data: _Data) -> None:
@@ -134,7 +140,7 @@ def _probe(spec: ExperimentSpec, results: dict[str, RunResult], cache: Cache, da
             cache.write_probe(key, probe, compute_probe(probe, arrays, model, lambda: data.load(spec.runs[name].dataset), name))
 
 
-def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any], Any]:
     """Train one run; the record carries its spec, data description and environment."""
     import_keras()  # quietly, before train imports it: Keras is imported only when something trains
     from .train import devices, train_run
@@ -144,11 +150,11 @@ def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgr
     dataset = data.load(run.dataset)
     prepared = prepare(dataset, run.subset)
     progress.start_run(name, run.training.total_epochs, max(1, -(-len(prepared.x_train) // run.training.batch_size)))
-    record, arrays = train_run(run, dataset_spec, prepared, progress, workdir, base=Path(spec.file).parent)
+    record, arrays, model = train_run(run, dataset_spec, prepared, progress, workdir, base=Path(spec.file).parent)
     record.update(
         name=name,
         run=run.canonical(dataset_spec),
         dataset=describe(prepared, dataset, data.fingerprint(run.dataset)),
         manifest=manifest(devices()),
     )
-    return record, arrays
+    return record, arrays, model

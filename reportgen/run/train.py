@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +99,9 @@ def compiled_model(run: RunSpec, dataset: DatasetSpec, input_shape: tuple[int, .
 
 
 def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: TrainingProgress, workdir: Path,
-              base: Path | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+              base: Path | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray], keras.Model]:
     """Seeded training (a head phase, then a fine-tuning phase if declared), the best checkpoint restored,
-    then metrics on the whole train and test sets; the model is saved in workdir."""
+    then metrics on the whole train and test sets; the model is saved in workdir (and returned, for its probes)."""
     t = run.training
     model = compiled_model(run, dataset, data.x_train.shape[1:], data.max_value, base)
     n_classes = len(data.class_names)
@@ -150,7 +151,7 @@ def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: Train
         record["phases"] = phases
     if kept:
         record["checkpoint"] = kept
-    return record, arrays
+    return record, arrays, model
 
 
 def _fit(run: RunSpec, model: keras.Model, x: Any, y: Any, initial_epoch: int, epochs: int, callbacks: list, fit: dict) -> Any:
@@ -178,7 +179,9 @@ def _restore_best(model: keras.Model, callbacks: list) -> dict[str, Any] | None:
     """Load the weights a best-only ModelCheckpoint kept; what it kept and from which epoch, for the record."""
     for callback in callbacks:
         if isinstance(callback, _BestCheckpoint) and callback.best_epoch is not None:
-            model.load_weights(callback.filepath)
+            with warnings.catch_warnings():  # a best epoch of the head phase: its optimizer state is not the fine-tuning one's
+                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+                model.load_weights(callback.filepath)
             return {"monitor": callback.monitor, "mode": "max" if callback.monitor_op is keras.ops.greater else "min",
                     "best_epoch": callback.best_epoch, "best_value": float(callback.best)}
     return None

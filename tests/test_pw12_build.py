@@ -1,0 +1,103 @@
+"""PW12 end to end, offline: tiny CIFAR-10 and Food-101 in their official formats, stand-in ImageNet weights files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from datafiles import write_cifar10_archive, write_food101
+from reportgen.cli import main
+from reportgen.report import format_percent
+from weightfiles import write_imagenet_weights
+
+ROOT = Path(__file__).resolve().parents[1]
+FOOD20 = [f"dish_{i:02d}" for i in range(22)]  # 22 classes in classes.txt: the experiment takes the first 20
+
+PROBE = """\
+import json, sys
+from reportgen.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "imported": sorted(m for m in ("keras", "tensorflow", "jax", "torch", "matplotlib") if m in sys.modules)}))
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`reportgen report pw12 --quick` with nothing but what the data path holds."""
+    tmp = tmp_path_factory.mktemp("pw12")
+    data = tmp / "data"
+    write_cifar10_archive(data, n_train_per_class=12, n_test_per_class=4)
+    write_food101(data, FOOD20, train_per_class=3, test_per_class=2)
+    write_imagenet_weights(data, "MobileNetV2", input_shape=(128, 128, 3))
+    write_imagenet_weights(data / "models", "EfficientNetB0", input_shape=(128, 128, 3))
+    env = {"REPORTGEN_DATA_PATH": str(data), "KERAS_HOME": str(tmp / "keras"), "REPORTGEN_DECODED": str(tmp / "decoded")}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        code = main(["report", str(ROOT / "experiments" / "pw12.yaml"), "--quick", "--out", str(tmp / "out"), "--cache", str(tmp / "cache")])
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    assert code == 0
+    return tmp
+
+
+def _results(tmp: Path) -> dict:
+    return json.loads((tmp / "out" / "results.json").read_text())["runs"]
+
+
+def _record(tmp: Path, run: dict) -> dict:
+    return json.loads(next((tmp / "cache").glob(f"??/{run['cache_key']}/result.json")).read_text())
+
+
+def test_table_1_has_its_callback_column_and_every_run_kept_its_best_epoch(built: Path) -> None:
+    runs = _results(built)
+    assert list(runs) == ["sequential", "multipath", "multifeature", "residual", "mobilenet[linear]", "mobilenet[mlp]", "efficientnet"]
+    text = " ".join(page.extract_text() for page in PdfReader(built / "out" / "report.pdf").pages).replace("\n", " ")
+    assert "Callback" in text and "Acc. train %" in text and "Acc. test %" in text
+    for name in ("sequential", "multipath", "multifeature", "residual"):
+        assert runs[name]["n_train"] == 120 and runs[name]["epochs"] == 1
+        assert _record(built, runs[name])["checkpoint"]["best_epoch"] == 1
+        assert format_percent(runs[name]["metrics"]["test_accuracy"]) in text
+    assert text.count("best val_accuracy, epoch 1 of 1") >= 4
+    assert "CONCAT[" in text and "ADD[" in text  # graphs are shown as branches, not flattened
+
+
+def test_one_sharp_diagram_per_exercise_1_run(built: Path) -> None:
+    diagrams = sorted((built / "out" / "figures").glob("*-diagram.svg"))
+    assert len(diagrams) == 5  # four in exercise 1, one in exercise 2
+    multipath = diagrams[1].read_text()
+    assert "<svg" in multipath and "module_a_concatenate" in multipath and "Output shape" in multipath
+
+
+def test_transfer_learning_trains_both_phases_on_20_food_classes(built: Path) -> None:
+    runs = _results(built)
+    for name in ("mobilenet[linear]", "mobilenet[mlp]", "efficientnet"):
+        run = runs[name]
+        assert run["n_train"] == 60 and run["n_test"] == 40 and run["epochs"] == 2  # 20 classes x (3, 2); 1 head + 1 fine-tuning epoch
+        record = _record(built, run)
+        assert [p["name"] for p in record["phases"]] == ["head", "fine-tune"]
+        assert len(record["history"]["loss"]) == 2 and len(record["dataset"]["classes"]) == 20
+        assert record["dataset"]["classes"][0] == "dish 00"
+    text = " ".join(page.extract_text() for page in PdfReader(built / "out" / "report.pdf").pages)
+    assert "then top 30 layers 1 ep." in text.replace("\n", " ")
+
+
+def test_a_cached_rerender_of_pw12_imports_no_ml_framework(built: Path) -> None:
+    templates = built / "templates"
+    templates.mkdir(exist_ok=True)
+    for name in ("report.html.j2", "report.css"):
+        (templates / name).write_text((ROOT / "templates" / name).read_text())
+    (templates / "report.css").write_text((templates / "report.css").read_text() + "\n/* edited: forces a re-render */\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTGEN_TEMPLATES": str(templates), "REPORTGEN_DATA_PATH": str(built / "data"),
+           "KERAS_HOME": str(built / "keras"), "REPORTGEN_DECODED": str(built / "decoded")}
+    args = ["report", str(ROOT / "experiments" / "pw12.yaml"), "--quick", "--out", str(built / "out"), "--cache", str(built / "cache")]
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=built, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"code": 0, "imported": []}
