@@ -17,6 +17,7 @@ from keras.src.utils import file_utils  # every application calls `file_utils.ge
 
 from ..errors import RunError
 from ..registry import did_you_mean
+from ..spec import catalog
 
 __all__ = [
     "APPLICATIONS",
@@ -55,8 +56,8 @@ APPLICATIONS: dict[str, str] = {
     "Xception": "xception",
 }
 
-BACKBONE_ARGS = ("weights", "pooling", "trainable", "input_size", "include_top", "alpha")
-_TAKES_ALPHA = ("MobileNet", "MobileNetV2", "MobileNetV3Small", "MobileNetV3Large")
+BACKBONE_ARGS = tuple(dict.fromkeys(arg for app in catalog.APPLICATIONS for arg in catalog.LAYERS[app]))  # as the spec takes them
+_TAKES_ALPHA = tuple(app for app in catalog.APPLICATIONS if "alpha" in catalog.LAYERS[app])
 _DATA_PATH_VAR = "REPORTGEN_DATA_PATH"  # read as data.paths.search_path() does; model/ may not import data/
 _LOCK = threading.RLock()
 

@@ -65,11 +65,10 @@ def _shape(x: Any) -> str:
 class _Builder:
     """Applies layer specs to tensors: value ranges for augmentation, backbones, float32 outputs, located errors."""
 
-    def __init__(self, dataset: DatasetSpec, max_value: int, base: Path | None, load_weights: bool):
+    def __init__(self, dataset: DatasetSpec, max_value: int, base: Path | None):
         self.value_range = [0.0, 1.0] if dataset.scale else [0.0, float(max_value)]
         self.to_255 = 255.0 / self.value_range[1]
         self.base = base
-        self.load_weights = load_weights
         self.mixed = keras.mixed_precision.dtype_policy().name.startswith("mixed_")
 
     def apply(self, layer: LayerSpec, x: Any, last: bool) -> Any:
@@ -81,8 +80,7 @@ class _Builder:
             if layer.kind in catalog.APPLICATIONS:
                 from .backbones import apply_backbone
 
-                args = layer.args if self.load_weights else {**layer.args, "weights": "none"}
-                return apply_backbone(x, layer.kind, args, self.to_255, layer.name or layer.kind.lower(), self.base)
+                return apply_backbone(x, layer.kind, layer.args, self.to_255, layer.name or layer.kind.lower(), self.base)
             return make_layer(layer)(x)
         except ModelError:
             raise
@@ -93,14 +91,14 @@ class _Builder:
 
 
 def build_model(spec: ModelSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int, name: str = "model",
-                base: Path | None = None, load_weights: bool = True) -> keras.Model:
+                base: Path | None = None) -> keras.Model:
     """Inputs arrive as uint8; scaling and flattening happen inside the model, on the device.
-    `load_weights=False` builds backbones without their pretrained weights (shape checks before training)."""
+    Backbones load their weights (`base`: the experiment's folder, for weights files)."""
     inputs = keras.Input(shape=input_shape, dtype="uint8", name="image")
     x = keras.layers.Rescaling(1.0 / max_value if dataset.scale else 1.0, name="scale")(inputs)
     if dataset.flatten:
         x = keras.layers.Flatten(name="flatten_input")(x)
-    builder = _Builder(dataset, max_value, base, load_weights)
+    builder = _Builder(dataset, max_value, base)
     if spec.is_graph:
         x = _graph(spec, x, builder)
     else:

@@ -145,28 +145,22 @@ def _graph(model: ModelSpec) -> str:
             users[source] = users.get(source, 0) + 1
     inline = {name for name in nodes if users.get(name, 0) == 1 and name != model.output}
 
-    def chain(node: Any, layers: tuple[Any, ...]) -> str:
-        return _items(layers, {})
-
     def source(name: str, named: bool) -> str:
-        if name in inline:
-            return expr(name, named)
-        return name
+        """An input as written inline (a node only it uses) or by its name."""
+        return expr(name, named) if name in inline else name
 
     def expr(name: str, named: bool = False) -> str:
         node = nodes[name]
         label = f"{name}: " if named else ""
         if len(node.inputs) > 1:
             branches = " ‖\n".join(source(i, True) for i in node.inputs)  # one branch per line
-            rest = _items(node.structure, {}) if len(node.structure) > 0 else ""
-            head, _, tail = rest.partition("; ")
+            head, _, tail = _items(node.structure, {}).partition("; ")
             return f"{label}{head}[{branches}]" + (f"; {tail}" if tail else "")
         (only,) = node.inputs
         own = _items(node.structure, {})
         if only == "input":
             return f"{label}{own}"
-        before = source(only, False)
-        return f"{label}{before} → {own}" if only in inline else f"{label}{only} → {own}"
+        return f"{label}{source(only, False)} → {own}"
 
     lines = [f"{name} = {expr(name)}" for name in nodes if name not in inline and name != model.output]
     return "\n".join([*lines, expr(model.output)])

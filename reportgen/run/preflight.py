@@ -9,10 +9,10 @@ from ..data import DataShape, peek
 from ..errors import DataError, RunError, SpecError
 from ..spec import ExperimentSpec, LayerSpec, RunSpec
 
-__all__ = ["check_models", "output_layer"]
+__all__ = ["check_models"]
 
 
-def output_layer(run: RunSpec) -> LayerSpec:
+def _output_layer(run: RunSpec) -> LayerSpec:
     """The layer whose output is the model's (the last of the output node, for a graph)."""
     model = run.model
     if model.is_graph:
@@ -24,7 +24,7 @@ def _output_problem(run: RunSpec, shape: tuple, classes: int) -> str | None:
     """A classifier must output one score per class."""
     if len(shape) == 2 and shape[-1] == classes:
         return None
-    layer = output_layer(run)
+    layer = _output_layer(run)
     got = f"output shape {tuple(shape)}"
     return (f"{layer.where or run.name}: expected an output of {classes} units, one per class of the dataset "
             f"(for {run.training.loss}). Received: {got}")

@@ -110,34 +110,30 @@ def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show
             with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir:
                 record, arrays, model = _train(spec, name, data, progress, Path(workdir))
                 cache.write(key, record, arrays, extra={"model.keras": Path(workdir) / "model.keras"}, spec_key=run_key)
-                _probe_run(spec, name, key, model, cache, data)  # while the model is in memory: no reload
+                _probe(spec, name, key, cache, data, model)  # while the model is in memory: no reload
             results[name] = RunResult(name, key, record, False, cache)
             acc = record["metrics"].get("test_accuracy")
             shown = f", test accuracy {acc:.1%}" if acc is not None else ""
             progress.end_run(f"trained {name} in {record['seconds']:.1f} s{shown}")
-    _probe(spec, results, cache, data)
+    for name, result in results.items():
+        if result.from_cache:  # a figure added since the run trained may need a probe its entry lacks
+            _probe(spec, name, result.key, cache, data)
     return results
 
 
-def _probe_run(spec: ExperimentSpec, name: str, key: str, model: Any, cache: Cache, data: _Data) -> None:
-    for probe, arrays in wanted_probes(spec).get(name, {}).items():
-        cache.write_probe(key, probe, compute_probe(probe, arrays, model, lambda: data.load(spec.runs[name].dataset), name))
-
-
-def _probe(spec: ExperimentSpec, results: dict[str, RunResult], cache: Cache, data: _Data) -> None:
-    """Compute the probes the figures need that the cache entries do not hold yet (loads the saved model)."""
-    for name, probes in wanted_probes(spec).items():
-        key = results[name].key
-        missing = {probe: arrays for probe, arrays in probes.items() if not cache.has_probe(key, probe, arrays)}
-        if not missing:
-            continue
+def _probe(spec: ExperimentSpec, name: str, key: str, cache: Cache, data: _Data, model: Any = None) -> None:
+    """Compute the probes the figures need from this run that its cache entry does not hold yet, from the trained
+    model in memory or else the saved one (loaded only when a probe is missing)."""
+    probes = wanted_probes(spec).get(name, {})
+    missing = {probe: arrays for probe, arrays in probes.items() if not cache.has_probe(key, probe, arrays)}
+    if missing and model is None:
         import_keras()
         from ..model.backbones import BackbonePreprocess  # noqa: F401  (registers the layer the saved model may hold)
         import keras
 
         model = keras.saving.load_model(cache.entry(key) / "model.keras")
-        for probe, arrays in missing.items():
-            cache.write_probe(key, probe, compute_probe(probe, arrays, model, lambda: data.load(spec.runs[name].dataset), name))
+    for probe, arrays in missing.items():
+        cache.write_probe(key, probe, compute_probe(probe, arrays, model, lambda: data.load(spec.runs[name].dataset), name))
 
 
 def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any], Any]:

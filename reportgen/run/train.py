@@ -128,11 +128,9 @@ def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: Train
         history.history = {k: list(head.get(k, [])) + list(tuned.get(k, [])) for k in {*head, *tuned}}
     seconds = time.perf_counter() - start
     kept = _restore_best(model, callbacks)
-    train_scores = model.evaluate(data.x_train, y_train, batch_size=_EVAL_BATCH, verbose=0, return_dict=True)
-    test_scores = model.evaluate(data.x_test, y_test, batch_size=_EVAL_BATCH, verbose=0, return_dict=True)
+    train_scores, test_scores = _scores(model, data.x_train, y_train), _scores(model, data.x_test, y_test)
     probabilities = model.predict(data.x_test, batch_size=_EVAL_BATCH, verbose=0)
-    metrics = {f"train_{k}": float(v) for k, v in train_scores.items()}
-    metrics.update({f"test_{k}": float(v) for k, v in test_scores.items()})
+    metrics = {**{f"train_{k}": v for k, v in train_scores.items()}, **{f"test_{k}": v for k, v in test_scores.items()}}
     model.save(workdir / "model.keras")
     layers = count_params_by_layer(model)
     arrays = {f"weights/{layer.name}/{i}": np.asarray(w) for layer in model.layers for i, w in enumerate(layer.get_weights())}

@@ -127,10 +127,6 @@ class TrainingSpec:
     def total_epochs(self) -> int:
         return self.epochs + (self.fine_tune.epochs if self.fine_tune else 0)
 
-    def checkpoint(self) -> CallbackSpec | None:
-        """The ModelCheckpoint that keeps the best model, if the run declares one with save_best_only."""
-        return next((c for c in self.callbacks if c.kind == "ModelCheckpoint" and c.args.get("save_best_only")), None)
-
 
 @dataclass(frozen=True)
 class DatasetSpec:
