@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any, Callable
 
 from . import catalog
@@ -60,6 +61,18 @@ def _range(c: Checker, node: Located, path: str) -> Any:
     return values
 
 
+def _weights(c: Checker, node: Located, path: str) -> Any:
+    """`imagenet`, `none`, or a weights file inside the experiment's folder (a relative path that does not climb out)."""
+    value = c.string(node, path)
+    if value is INVALID or value in ("imagenet", "none"):
+        return value
+    parts = PurePosixPath(value.replace("\\", "/")).parts
+    if value.startswith(("/", "~")) or ":" in value or ".." in parts:
+        return c.expected(node, path, "imagenet, none, or a weights file inside the experiment's folder (a relative path "
+                                      "without '..')")
+    return value
+
+
 def _texts(c: Checker, node: Located, path: str) -> Any:
     items = c.sequence(node, path, "a list of texts", allow_empty=False)
     if items is INVALID:
@@ -93,7 +106,7 @@ _READERS: dict[str, Callable[[Checker, Located, str], Any]] = {
     "flip_mode": lambda c, n, p: c.choice(n, p, ("horizontal", "vertical", "horizontal_and_vertical")),
     "fill_mode": lambda c, n, p: c.choice(n, p, ("reflect", "wrap", "constant", "nearest")),
     "text": lambda c, n, p: c.string(n, p),
-    "weights": lambda c, n, p: c.string(n, p),  # imagenet, none, or a weights file (found by the backbone)
+    "weights": _weights,
     "pooling": lambda c, n, p: c.choice(n, p, ("avg", "max")),
     "texts": _texts,
     "path": lambda c, n, p: c.string(n, p),

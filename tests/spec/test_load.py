@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from reportgen.errors import SpecError
 from reportgen.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,3 +80,22 @@ def test_exponent_numbers_are_numbers_as_in_yaml_1_2(tmp_path: Path) -> None:
     quoted.write_text(BASE.replace("learning_rate: 0.01", "learning_rate: '1e-3'"))
     with pytest.raises(Exception, match="learning_rate: expected a number > 0. Received: '1e-3'"):
         load_spec(quoted)
+
+
+@pytest.mark.parametrize("weights", ["/etc/passwd", "../outside.h5", "weights/../../x.h5", "~/.keras/models/x.h5", "C:/x.h5"])
+def test_a_backbone_weights_file_must_lie_inside_the_experiment_folder(tmp_path: Path, weights: str) -> None:
+    file = tmp_path / "w.yaml"
+    file.write_text("title: t\ndatasets:\n  d: {source: digits}\nruns:\n  r:\n    model:\n"
+                    f"      - MobileNetV2: {{weights: '{weights}'}}\n      - Dense: {{units: 10, activation: softmax}}\n")
+    with pytest.raises(SpecError) as info:
+        load_spec(file)
+    assert info.value.problems == [f"{file}:7:32: runs.r.model[0].MobileNetV2.weights: expected imagenet, none, or a weights file inside "
+                                   f"the experiment's folder (a relative path without '..'). Received: '{weights}'"]
+
+
+@pytest.mark.parametrize("weights", ["imagenet", "none", "weights/mobilenet.h5"])
+def test_backbone_weights_inside_the_folder_are_accepted(tmp_path: Path, weights: str) -> None:
+    file = tmp_path / "w.yaml"
+    file.write_text("title: t\ndatasets:\n  d: {source: digits}\nruns:\n  r:\n    model:\n"
+                    f"      - MobileNetV2: {{weights: '{weights}'}}\n      - Dense: {{units: 10, activation: softmax}}\n")
+    assert load_spec(file).runs["r"].model.layers[0].args["weights"] == weights
