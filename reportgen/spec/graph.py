@@ -12,11 +12,12 @@ from .check import INVALID, Checker
 from .model import LayerSpec, ModelSpec, NodeSpec
 from .yamlsource import Located
 
-__all__ = ["INPUT", "read_graph", "unique_names"]
+__all__ = ["INPUT", "MAX_NODES", "read_graph", "unique_names"]
 
 INPUT = "input"  # the dataset's images, scaled (and flattened) as the dataset says
 _NODE = ("inputs", "layers")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+MAX_NODES = 256  # bounds the graph walks (recursive); a ResNet-50 written node by node needs about 60
 
 
 def unique_names(c: Checker, layers: list[LayerSpec], node: Located, path: str) -> bool:
@@ -114,6 +115,8 @@ def read_graph(c: Checker, node: Located, path: str, read_items: Callable[[Locat
         return INVALID
     if not declared:
         return c.expected(entries["nodes"], f"{path}.nodes", "at least one node")
+    if len(declared) > MAX_NODES:
+        return c.fail(entries["nodes"].mark, f"{path}.nodes", f"expected at most {MAX_NODES} nodes. Received: {len(declared)}")
     nodes: dict[str, NodeSpec] = {}
     marks: dict[str, dict[str, Located]] = {}
     previous, ok = INPUT, True

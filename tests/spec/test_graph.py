@@ -254,3 +254,13 @@ def test_an_unknown_input_does_not_also_report_the_node_it_meant_as_never_used(t
                    "        y: {inputs: spaer, layers: [{Dense: 10}]}\n")
     problems = _problems(tmp_path, text)
     assert len(problems) == 1 and "unknown node 'spaer'" in problems[0] and "Did you mean 'spare'" in problems[0], problems
+
+
+def test_a_graph_of_too_many_nodes_is_refused_before_it_is_walked(tmp_path: Path) -> None:
+    from reportgen.spec.graph import MAX_NODES
+
+    # written output first, each node taking the next: walking it from the output would overflow Python's stack
+    chain = "".join(f"        n{i}: {{inputs: n{i + 1}, layers: [Flatten]}}\n" for i in range(4999))
+    chain += "        n4999: {inputs: input, layers: [Flatten]}\n"
+    problems = _problems(tmp_path, HEAD + "  r:\n    model:\n      output: n0\n      nodes:\n" + chain)
+    assert len(problems) == 1 and f"runs.r.model.nodes: expected at most {MAX_NODES} nodes. Received: 5000" in problems[0], problems
