@@ -157,10 +157,8 @@ def _graph(model: ModelSpec) -> str:
             head, _, tail = _items(node.structure, {}).partition("; ")
             return f"{label}{head}[{branches}]" + (f"; {tail}" if tail else "")
         (only,) = node.inputs
-        own = _items(node.structure, {})
-        if only == "input":
-            return f"{label}{own}"
-        return f"{label}{source(only, False)} → {own}"
+        before = "" if only == "input" else source(only, False)
+        return label + " → ".join(part for part in (before, _items(node.structure, {})) if part)  # a FLATTEN alone shows nothing
 
     lines = [f"{name} = {expr(name)}" for name in nodes if name not in inline and name != model.output]
     return "\n".join([*lines, expr(model.output)])

@@ -28,3 +28,32 @@ def test_hyperparameters_line_mentions_early_stop() -> None:
     training = TrainingSpec(epochs=30, callbacks=(CallbackSpec("EarlyStopping", {"patience": 5}),))
     assert hyperparameters(training, 12) == "adam lr=0.001; batch 128; 12 of 30 epochs; categorical_crossentropy; EarlyStopping(patience=5)"
     assert hyperparameters(TrainingSpec(optimizer="sgd", optimizer_args={"momentum": 0.9}), 5) == "sgd, momentum=0.9 lr=0.001; batch 128; 5 epochs; categorical_crossentropy"
+
+
+def _graph(tmp_path, nodes: str) -> ModelSpec:
+    from reportgen.spec import load_spec
+
+    file = tmp_path / "g.yaml"
+    file.write_text("title: t\ndatasets:\n  d: {source: digits}\nruns:\n  r:\n    model:\n      nodes:\n" + nodes)
+    return load_spec(file).runs["r"].model
+
+
+def test_a_graph_shows_shared_nodes_on_their_own_line_and_branches_one_per_line(tmp_path) -> None:
+    model = _graph(tmp_path, "        stem: [Conv2D: {filters: 8, kernel_size: 3}]\n"
+                             "        a: {inputs: stem, layers: [Conv2D: {filters: 4, kernel_size: 1}]}\n"
+                             "        b: {inputs: stem, layers: [MaxPooling2D: 2]}\n"
+                             "        head: {inputs: [a, b], layers: [Concatenate, Flatten, Dense: 10]}\n")
+    assert architecture(model) == ("stem = CONV D=8, w=h=3, S=1, P='valid'\n"
+                                   "CONCAT[a: stem → CONV D=4, w=h=1, S=1, P='valid' ‖\n"
+                                   "b: stem → MAXPOOL]; DENSE 10")
+
+
+def test_a_branch_of_an_implicit_flatten_ends_without_a_dangling_arrow(tmp_path) -> None:
+    model = _graph(tmp_path, "        c1: [Conv2D: {filters: 4, kernel_size: 3}]\n"
+                             "        c2: [MaxPooling2D: 2]\n"
+                             "        f1: {inputs: c1, layers: [GlobalAveragePooling2D]}\n"
+                             "        f2: {inputs: c2, layers: [Flatten]}\n"
+                             "        head: {inputs: [f1, f2], layers: [Concatenate, Dense: 10]}\n")
+    assert architecture(model) == ("c1 = CONV D=4, w=h=3, S=1, P='valid'\n"
+                                   "CONCAT[f1: c1 → GLOBAL AVGPOOL ‖\n"
+                                   "f2: c1 → MAXPOOL]; DENSE 10")
