@@ -5,7 +5,9 @@ from .model import (
     BlockSpec,
     CallbackSpec,
     DatasetSpec,
+    EstimatorSpec,
     ExperimentSpec,
+    FeaturesSpec,
     FineTuneSpec,
     LayerSpec,
     ModelSpec,
@@ -13,6 +15,7 @@ from .model import (
     QuickSpec,
     RunSpec,
     SectionSpec,
+    StartSpec,
     TrainingSpec,
 )
 
@@ -20,7 +23,9 @@ __all__ = [
     "BlockSpec",
     "CallbackSpec",
     "DatasetSpec",
+    "EstimatorSpec",
     "ExperimentSpec",
+    "FeaturesSpec",
     "FineTuneSpec",
     "LayerSpec",
     "ModelSpec",
@@ -28,6 +33,7 @@ __all__ = [
     "QuickSpec",
     "RunSpec",
     "SectionSpec",
+    "StartSpec",
     "TrainingSpec",
     "load_spec",
 ]

@@ -73,6 +73,13 @@ def _weights(c: Checker, node: Located, path: str) -> Any:
     return value
 
 
+def _gamma(c: Checker, node: Located, path: str) -> Any:
+    """SVC's `gamma`: 'scale', 'auto' or a positive number."""
+    if isinstance(node.value, str):
+        return c.choice(node, path, ("scale", "auto"), "'scale', 'auto' or a positive number; one of")
+    return c.number(node, path, minimum=0, exclusive_min=True)
+
+
 def _texts(c: Checker, node: Located, path: str) -> Any:
     items = c.sequence(node, path, "a list of texts", allow_empty=False)
     if items is INVALID:
@@ -110,6 +117,12 @@ _READERS: dict[str, Callable[[Checker, Located, str], Any]] = {
     "pooling": lambda c, n, p: c.choice(n, p, ("avg", "max")),
     "texts": _texts,
     "path": lambda c, n, p: c.string(n, p),
+    "svm_kernel": lambda c, n, p: c.choice(n, p, ("linear", "poly", "rbf", "sigmoid")),
+    "gamma": _gamma,
+    "class_weight": lambda c, n, p: c.choice(n, p, ("balanced",)),
+    "dual": lambda c, n, p: c.choice(n, p, (True, False, "auto")),
+    "lr_solver": lambda c, n, p: c.choice(n, p, ("lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")),
+    "knn_weights": lambda c, n, p: c.choice(n, p, ("uniform", "distance")),
 }
 
 

@@ -7,6 +7,7 @@ __all__ = [
     "CALLBACKS",
     "COLUMNS",
     "DATA_SOURCES",
+    "ESTIMATORS",
     "FIGURES",
     "LAYERS",
     "LOSSES",
@@ -135,6 +136,23 @@ OPTIMIZERS: dict[str, dict[str, str]] = {
 LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
           "mean_absolute_error")
 METRICS = ("accuracy", "top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error")
+
+RECONSTRUCTION_LOSSES = ("mean_squared_error", "binary_crossentropy", "mean_absolute_error")
+RECONSTRUCTION_METRICS = ("mean_squared_error", "mean_absolute_error")
+
+# scikit-learn estimators a run may fit on features (class name -> its arguments); reportgen.run.estimator maps
+# each name to its class, and a test checks every argument against the class's own parameters.
+_C = {"C": "pos_float", "max_iter": "int", "class_weight": "class_weight"}
+ESTIMATORS: dict[str, dict[str, str]] = {
+    "SVC": {**_C, "kernel": "svm_kernel", "gamma": "gamma", "degree": "pos_int"},
+    "LinearSVC": {**_C, "dual": "dual"},
+    "LogisticRegression": {**_C, "solver": "lr_solver"},
+    "KNeighborsClassifier": {"n_neighbors": "pos_int", "weights": "knn_weights", "p": "pos_float"},
+    "RandomForestClassifier": {"n_estimators": "pos_int", "max_depth": "pos_int", "min_samples_leaf": "pos_int",
+                               "class_weight": "class_weight"},
+    "GaussianNB": {},
+    "RidgeClassifier": {"alpha": "nonneg_float", "class_weight": "class_weight"},
+}
 
 CALLBACKS: dict[str, dict[str, str]] = {
     "EarlyStopping": {"monitor": "monitor", "patience": "nonneg_int", "min_delta": "nonneg_float",

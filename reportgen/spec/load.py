@@ -14,6 +14,9 @@ from .check import INVALID, Checker
 from .convolution import read_convolution
 from .model import DatasetSpec, ExperimentSpec, QuickSpec, RunSpec
 from .report import References, read_sections
+from .kinds import KIND_KEYS, read_kind
+from .lineage import resolve_lineage
+from .model import ModelSpec
 from .runs import read_layers, read_training
 from .sweep import expand_sweep
 from .yamlsource import Located, load_yaml
@@ -22,7 +25,7 @@ __all__ = ["load_spec"]
 
 _TOP = ("title", "course", "pw", "authors", "group", "date", "datasets", "training", "quick", "runs", "convolution", "report")
 _DATASET = ("source", "scale", "flatten", "labels")
-_RUN = ("title", "dataset", "model", "training", "sweep")
+_RUN = ("title", "dataset", "model", "training", "sweep", *KIND_KEYS)
 
 
 def _display(path: Path) -> str:
@@ -133,43 +136,82 @@ def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tup
         return INVALID, {}
     runs: dict[str, RunSpec] = {}
     groups: dict[str, list[str]] = {}
+    refs: dict[str, dict[str, Any]] = {}  # run -> {'start' | 'features': (name written, mark, path)}
+    failed = False
     for name, value in entries.items():
         where = f"runs.{name}"
-        fields = c.mapping(value, where, _RUN, required=("model",))
+        fields = c.mapping(value, where, _RUN)
         if fields is INVALID:
+            failed = True
             continue
         variants = [(name, value, {})]
         if "sweep" in fields:
             variants = expand_sweep(c, name, value, fields["sweep"], f"{where}.sweep")
         groups[name] = []
         for run_name, run_node, params in variants:
-            run = _run(c, run_name, run_node.value, where, datasets, defaults, params)
+            run = _run(c, run_name, run_node, where, datasets, defaults, params)
             if run is INVALID:
+                failed = True
                 break
+            refs[run_name] = _references(run_node.value, where)
             if run_name in runs:
                 c.fail(node.key_marks[name], where, f"expected unique run names. Received: '{run_name}' twice")
                 break
             runs[run_name] = run
             groups[name].append(run_name)
-    return runs, groups
+    if failed or not refs or not any(refs.values()):
+        return (INVALID if failed else runs), groups
+    resolved = resolve_lineage(c, runs, groups, {n: r for n, r in refs.items() if r})
+    return resolved if resolved is not INVALID else (INVALID, groups)
 
 
-def _run(c: Checker, name: str, fields: dict[str, Located], where: str, datasets: list[str],
+def _references(fields: dict[str, Located], where: str) -> dict[str, Any]:
+    """Where a run names another: `from.run` and `features.run` (read and checked already)."""
+    out = {}
+    for key, field in (("from", "start"), ("features", "features")):
+        node = fields.get(key)
+        if node is not None and isinstance(node.value, dict) and "run" in node.value:
+            out[field] = (node.value["run"].value, node.value["run"].mark, f"{where}.{key}.run")
+    return out
+
+
+def _run(c: Checker, name: str, node: Located, where: str, datasets: list[str],
          defaults: list, params: dict[str, Any]) -> RunSpec | Any:
+    fields = node.value
+    kind = read_kind(c, node, fields, where)
     if "dataset" in fields:
         dataset = c.name_in(fields["dataset"], f"{where}.dataset", datasets, "dataset")
     elif len(datasets) == 1:
         dataset = datasets[0]
     else:
-        dataset = c.fail(fields["model"].mark, where, f"missing required key 'dataset' (there are {len(datasets)} datasets)")
-    model = read_layers(c, fields["model"], f"{where}.model") if "model" in fields else INVALID
+        dataset = c.fail(node.mark, where, f"missing required key 'dataset' (there are {len(datasets)} datasets)")
+    if "estimator" in fields:
+        model: Any = ModelSpec(())
+    else:
+        model = read_layers(c, fields["model"], f"{where}.model") if "model" in fields else INVALID
     sources = [*defaults, *([(fields["training"], f"{where}.training")] if "training" in fields else [])]
-    training = read_training(c, sources, where)
+    task = kind.get("task", "classify") if kind is not INVALID else "classify"
+    training = read_training(c, sources, where, task)
     title = c.string(fields["title"], f"{where}.title") if "title" in fields else None
-    if INVALID in (dataset, model, training, title):
+    if INVALID in (dataset, model, training, title, kind):
         return INVALID
-    if training.fine_tune and not any(layer.kind in catalog.APPLICATIONS for layer in model.layers):
-        return c.fail(fields.get("training", fields["model"]).mark, f"{where}.training.fine_tune",
-                      f"expected a model with a keras.applications backbone to fine-tune (such as MobileNetV2). "
-                      f"Received: a model without one")
-    return RunSpec(name=name, dataset=dataset, model=model, training=training, title=title, sweep=params)
+    run = RunSpec(name=name, dataset=dataset, model=model, training=training, title=title, sweep=params, **kind)
+    return _consistent(c, run, fields, where)
+
+
+def _consistent(c: Checker, run: RunSpec, fields: dict[str, Located], where: str) -> RunSpec | Any:
+    """What the keys imply of each other: a `code:` layer of the model; something to fine-tune; a frozen start for it."""
+    named = [layer.name for layer in run.model.layers if layer.name]
+    if run.code and run.code not in named:
+        return c.name_in(fields["code"], f"{where}.code", named, "named layer of this run")
+    fine_tune = run.training.fine_tune
+    if fine_tune and run.kind != "estimator":
+        backbone = any(layer.kind in catalog.APPLICATIONS for layer in run.model.layers)
+        if not backbone and not (run.start and run.start.upto):
+            return c.fail(fields.get("training", fields["model"]).mark, f"{where}.training.fine_tune",
+                          "expected a model with a keras.applications backbone (such as MobileNetV2), or a base from another "
+                          "run (`from: {run: NAME, upto: LAYER}`), to fine-tune. Received: a model with neither")
+        if run.start and run.start.trainable and not backbone:
+            return c.fail(fields["from"].mark, f"{where}.from.trainable", "expected `trainable: false` with `fine_tune:` (the head "
+                                                                          "trains first on the frozen base, then the base thaws)")
+    return run

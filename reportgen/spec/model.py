@@ -11,7 +11,9 @@ __all__ = [
     "BlockSpec",
     "CallbackSpec",
     "DatasetSpec",
+    "EstimatorSpec",
     "ExperimentSpec",
+    "FeaturesSpec",
     "FineTuneSpec",
     "LayerSpec",
     "ModelSpec",
@@ -19,8 +21,12 @@ __all__ = [
     "QuickSpec",
     "RunSpec",
     "SectionSpec",
+    "StartSpec",
+    "TASKS",
     "TrainingSpec",
 ]
+
+TASKS = ("classify", "reconstruct")  # what a Keras run fits; a run with `estimator:` fits a scikit-learn estimator
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ class CallbackSpec:
 class FineTuneSpec:
     """The second phase of transfer learning: unfreeze the top `layers` of each backbone, train on at a lower rate."""
 
-    layers: int
+    layers: int | None  # None: every layer of the backbone or inherited base
     epochs: int
     learning_rate: float = 1e-5
 
@@ -141,8 +147,44 @@ class DatasetSpec:
 
 
 @dataclass(frozen=True)
+class StartSpec:
+    """Where a run's weights start: another run's trained model up to a layer (a base the model is put on), or
+    another run's weights copied into the same-named layers; frozen or trainable."""
+
+    run: str
+    upto: str | None = None  # the parent's model from its input up to this layer becomes the base
+    layers: tuple[str, ...] = ()  # or: these layers' weights are copied into the child's layers of the same name
+    trainable: bool = True
+    where: str = field(default="", compare=False, repr=False)
+
+    def canonical(self) -> dict[str, Any]:
+        return {"upto": self.upto, "layers": list(self.layers), "trainable": self.trainable}
+
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    """A scikit-learn estimator by class name with its arguments."""
+
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeaturesSpec:
+    """What an estimator is fitted on: the scaled pixels, or the output of a layer of another run's trained model."""
+
+    run: str | None = None  # None: the pixels
+    layer: str | None = None
+    where: str = field(default="", compare=False, repr=False)
+
+    def canonical(self) -> dict[str, Any]:
+        return {"layer": self.layer} if self.run else {"pixels": True}
+
+
+@dataclass(frozen=True)
 class RunSpec:
-    """One training run: a model on a dataset with training settings."""
+    """One run: a model trained on a dataset (to classify or to reconstruct its images), or a scikit-learn
+    estimator fitted on pixels or on another run's codes."""
 
     name: str
     dataset: str
@@ -151,18 +193,42 @@ class RunSpec:
     title: str | None = None
     subset: tuple[int, int] | None = None  # (train, test) sizes of a stratified subset, quick profile
     sweep: dict[str, Any] = field(default_factory=dict)  # the sweep values that made this run
+    task: str = "classify"  # or "reconstruct": an autoencoder whose target is its own (clean) input
+    code: str | None = None  # reconstruct: the layer whose output is the code (encoder = input .. code)
+    noise: float | None = None  # reconstruct: Gaussian noise of this factor (of the value range) on the inputs only
+    pool: tuple[str, ...] = ("train",)  # the splits whose images a reconstruct run trains on
+    labels: int | None = None  # a labelled budget: a seeded, stratified subset of the training labels
+    start: StartSpec | None = None  # weights from another run
+    estimator: EstimatorSpec | None = None
+    features: FeaturesSpec | None = None
+
+    @property
+    def kind(self) -> str:
+        """What the run fits: 'classify', 'reconstruct' or 'estimator' (the runner dispatches on it)."""
+        return "estimator" if self.estimator else self.task
+
+    def parents(self) -> tuple[str, ...]:
+        """The runs whose results this run starts from (trained first; their keys are part of this run's)."""
+        names = [self.start.run if self.start else None, self.features.run if self.features else None]
+        return tuple(dict.fromkeys(n for n in names if n))
 
     def canonical(self, dataset: DatasetSpec) -> dict[str, Any]:
-        """Everything that decides this run's result, as plain JSON data (names and titles excluded)."""
+        """Everything that decides this run's result, as plain JSON data (names and titles excluded; options a
+        plain classifier does not use are left out, so its key is the one it had before they existed)."""
         data = asdict(dataset)
         del data["name"]  # the data's identity is its fingerprint, not where it lies on this machine
         data["options"] = {k: v for k, v in data["options"].items() if k != "path"}
-        return {
-            "dataset": data,
-            "model": self.model.canonical(),
-            "training": self.training.canonical(),
-            "subset": list(self.subset) if self.subset else None,
-        }
+        out: dict[str, Any] = {"dataset": data, "subset": list(self.subset) if self.subset else None}
+        if self.estimator:
+            out.update(estimator={"kind": self.estimator.kind, "args": self.estimator.args},
+                       features=(self.features or FeaturesSpec()).canonical(), seed=self.training.seed)
+        else:
+            out.update(model=self.model.canonical(), training=self.training.canonical())
+        extra = {"task": self.task if self.task != "classify" else None, "code": self.code, "noise": self.noise,
+                 "pool": list(self.pool) if self.pool != ("train",) else None, "labels": self.labels,
+                 "start": self.start.canonical() if self.start else None}
+        out.update({k: v for k, v in extra.items() if v is not None})
+        return out
 
 
 @dataclass(frozen=True)

@@ -105,20 +105,43 @@ def _validation(c: Checker, node: Located, path: str) -> str | float | Any:
 
 
 def _fine_tune(c: Checker, node: Located, path: str) -> FineTuneSpec | Any:
-    """`{layers: N, epochs: E, learning_rate: 1e-5}`: unfreeze the top N layers of each backbone for E more epochs."""
-    entries = c.mapping(node, path, ("layers", "epochs", "learning_rate"), required=("layers", "epochs"))
-    if entries is INVALID or not {"layers", "epochs"} <= set(entries):
+    """`{layers: N | all, epochs: E, learning_rate: 1e-5}`: unfreeze the top N layers (default all) of each backbone, or
+    of the base inherited with `from:`, for E more epochs."""
+    entries = c.mapping(node, path, ("layers", "epochs", "learning_rate"), required=("epochs",))
+    if entries is INVALID or "epochs" not in entries:
         return INVALID
-    values = {"layers": c.integer(entries["layers"], f"{path}.layers", minimum=0),
+    layers = entries.get("layers")
+    values = {"layers": None if layers is None or layers.value == "all" else c.integer(layers, f"{path}.layers", minimum=0),
               "epochs": c.integer(entries["epochs"], f"{path}.epochs", minimum=1)}
     if "learning_rate" in entries:
         values["learning_rate"] = c.number(entries["learning_rate"], f"{path}.learning_rate", minimum=0, exclusive_min=True)
     return INVALID if INVALID in values.values() else FineTuneSpec(**values)
 
 
-def read_training(c: Checker, sources: list[tuple[Located, str]], path: str) -> TrainingSpec | Any:
-    """Merge training mappings (the file's defaults first, then the run's own) into one TrainingSpec."""
+def _reconstruction(c: Checker, values: dict[str, Any], marks: dict[str, tuple[Located, str]]) -> bool:
+    """An autoencoder's loss and metrics compare images: MSE by default, never a classification loss or accuracy."""
+    values.setdefault("loss", "mean_squared_error")
+    values.setdefault("metrics", ())
+    ok = True
+    if values["loss"] not in catalog.RECONSTRUCTION_LOSSES:
+        node, p = marks["loss"]
+        c.fail(node.mark, p, f"expected a reconstruction loss for task reconstruct: {', '.join(catalog.RECONSTRUCTION_LOSSES)}. "
+                             f"Received: {values['loss']}")
+        ok = False
+    wrong = [m for m in values["metrics"] if m not in catalog.RECONSTRUCTION_METRICS]
+    if wrong:
+        node, p = marks["metrics"]
+        c.fail(node.mark, p, f"expected reconstruction metrics for task reconstruct: {', '.join(catalog.RECONSTRUCTION_METRICS)} "
+                             f"(MSE and PSNR on the test set are always reported). Received: {wrong[0]}")
+        ok = False
+    return ok
+
+
+def read_training(c: Checker, sources: list[tuple[Located, str]], path: str, task: str = "classify") -> TrainingSpec | Any:
+    """Merge training mappings (the file's defaults first, then the run's own) into one TrainingSpec; an autoencoder
+    (task reconstruct) defaults to the mean squared error and takes only reconstruction losses and metrics."""
     values: dict[str, Any] = {}
+    marks: dict[str, tuple[Located, str]] = {}
     ok = True
     for node, where in sources:
         entries = c.mapping(node, where, TRAINING_KEYS)
@@ -127,6 +150,7 @@ def read_training(c: Checker, sources: list[tuple[Located, str]], path: str) -> 
             continue
         for key, value in entries.items():
             p = f"{where}.{key}"
+            marks[key] = (value, p)
             if key == "optimizer":
                 got = _optimizer(c, value, p)
                 if got is not INVALID:
@@ -159,6 +183,8 @@ def read_training(c: Checker, sources: list[tuple[Located, str]], path: str) -> 
                     got = INVALID
                 values[key] = got
             ok = ok and got is not INVALID
+    if ok and task == "reconstruct":
+        ok = _reconstruction(c, values, marks)
     if not ok:
         return INVALID
     known = {f.name for f in fields(TrainingSpec)}
