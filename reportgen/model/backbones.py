@@ -247,9 +247,10 @@ def backbones_in(model: keras.Model) -> list[keras.Model]:
     return [layer for layer in model.layers if isinstance(layer, keras.Model)]
 
 
-def unfreeze_top(model: keras.Model, n: int) -> int:
-    """Unfreeze the top `n` layers with parameters of each backbone (BatchNormalization never counts nor thaws)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+def unfreeze_top(model: keras.Model, n: int | None) -> int:
+    """Unfreeze the top `n` (None: all) layers with parameters of each backbone or inherited base (BatchNormalization
+    never counts nor thaws)."""
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
         raise RunError(f"unfreeze: expected a non-negative number of layers. Received: {n}")
     backbones = backbones_in(model)
     if not backbones:
@@ -259,7 +260,7 @@ def unfreeze_top(model: keras.Model, n: int) -> int:
         _set_trainable(backbone, True)  # every sublayer trainable, so trainable_weights tells which layers learn
         learning = [layer for layer in backbone.layers
                     if layer.trainable_weights and not isinstance(layer, keras.layers.BatchNormalization)]
-        top = {id(layer) for layer in learning[len(learning) - min(n, len(learning)):]}
+        top = {id(layer) for layer in learning[len(learning) - min(len(learning) if n is None else n, len(learning)):]}
         for layer in backbone.layers:
             _set_trainable(layer, id(layer) in top)
         unfrozen += len(top)

@@ -11,10 +11,11 @@ import keras
 from ..errors import RunError
 from ..spec import DatasetSpec, LayerSpec, ModelSpec, catalog
 
-__all__ = ["ModelError", "build_model", "count_params_by_layer", "make_layer"]
+__all__ = ["PREPROCESSING", "ModelError", "build_model", "count_params_by_layer", "make_layer", "safe_name"]
 
 _TAKES_VALUE_RANGE = ("RandomContrast", "RandomBrightness")
 INPUT = "input"  # spec.graph.INPUT: the scaled images
+PREPROCESSING = ("image", "scale", "flatten_input")  # the layers build_model puts before the spec's
 
 
 class ModelError(RunError):
@@ -91,20 +92,24 @@ class _Builder:
 
 
 def build_model(spec: ModelSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int, name: str = "model",
-                base: Path | None = None) -> keras.Model:
+                base: Path | None = None, start: keras.Model | None = None) -> keras.Model:
     """Inputs arrive as uint8; scaling and flattening happen inside the model, on the device.
-    Backbones load their weights (`base`: the experiment's folder, for weights files)."""
+    Backbones load their weights (`base`: the experiment's folder, for weights files). With `start` (another run's
+    model up to a layer, see model.inherit), the spec's layers are put on top of it, which scales its own input."""
     inputs = keras.Input(shape=input_shape, dtype="uint8", name="image")
-    x = keras.layers.Rescaling(1.0 / max_value if dataset.scale else 1.0, name="scale")(inputs)
-    if dataset.flatten:
-        x = keras.layers.Flatten(name="flatten_input")(x)
+    if start is not None:
+        x = start(inputs)
+    else:
+        x = keras.layers.Rescaling(1.0 / max_value if dataset.scale else 1.0, name="scale")(inputs)
+        if dataset.flatten:
+            x = keras.layers.Flatten(name="flatten_input")(x)
     builder = _Builder(dataset, max_value, base)
     if spec.is_graph:
         x = _graph(spec, x, builder)
     else:
         for i, layer in enumerate(spec.layers):
             x = builder.apply(layer, x, i == len(spec.layers) - 1)
-    return keras.Model(inputs, x, name=_safe(name))
+    return keras.Model(inputs, x, name=safe_name(name))
 
 
 def _graph(spec: ModelSpec, x: Any, builder: _Builder) -> Any:
@@ -123,7 +128,7 @@ def count_params_by_layer(model: keras.Model) -> list[dict[str, Any]]:
     """[{name, kind, output_shape, weights, biases, params}] for the spec's layers (preprocessing excluded)."""
     rows = []
     for layer in model.layers:
-        if layer.name in ("image", "scale", "flatten_input"):
+        if layer.name in PREPROCESSING:
             continue
         shapes = [tuple(w.shape) for w in layer.weights]
         kernel = sum(int(_size(s)) for w, s in zip(layer.weights, shapes) if "kernel" in w.path)
@@ -142,5 +147,5 @@ def _size(shape: tuple[int, ...]) -> int:
     return n
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)

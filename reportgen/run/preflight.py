@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,13 +21,18 @@ def _output_layer(run: RunSpec) -> LayerSpec:
     return model.layers[-1]
 
 
-def _output_problem(run: RunSpec, shape: tuple, classes: int) -> str | None:
-    """A classifier must output one score per class."""
-    if len(shape) == 2 and shape[-1] == classes:
-        return None
+def _output_problem(run: RunSpec, shape: tuple, data: DataShape) -> str | None:
+    """A classifier must output one score per class; an autoencoder, an image of its input's size."""
     layer = _output_layer(run)
     got = f"output shape {tuple(shape)}"
-    return (f"{layer.where or run.name}: expected an output of {classes} units, one per class of the dataset "
+    if run.kind == "reconstruct":
+        if tuple(shape[1:]) == tuple(data.image_shape) or (len(shape) == 2 and shape[1] == math.prod(data.image_shape)):
+            return None
+        return (f"{layer.where or run.name}: expected an output of the input's shape {tuple(data.image_shape)} (or "
+                f"{math.prod(data.image_shape)} values), the image it reconstructs. Received: {got}")
+    if len(shape) == 2 and shape[-1] == data.n_classes:
+        return None
+    return (f"{layer.where or run.name}: expected an output of {data.n_classes} units, one per class of the dataset "
             f"(for {run.training.loss}). Received: {got}")
 
 
@@ -35,37 +41,60 @@ def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: 
     from ..quiet import import_keras
 
     keras = import_keras()
-    from ..model import ModelError, build_model
+    from ..model import ModelError
+
+    from ..model import Parent
+    from .train import compiled_model
 
     names = list(spec.runs) if runs is None else list(runs)
     shapes: dict[str, DataShape | str] = {}
     problems: list[str] = []
+
+    def shape_of(dataset_name: str) -> DataShape | str:
+        if dataset_name not in shapes:
+            dataset = spec.datasets[dataset_name]
+            try:
+                shapes[dataset_name] = peek(dataset.source, dataset.options)
+            except DataError as exc:
+                shapes[dataset_name] = f"dataset '{dataset_name}': {exc}"
+                problems.append(shapes[dataset_name])
+        return shapes[dataset_name]
+
     for name in names:
         run = spec.runs[name]
-        if run.dataset not in shapes:
-            dataset = spec.datasets[run.dataset]
-            try:
-                shapes[run.dataset] = peek(dataset.source, dataset.options)
-            except DataError as exc:
-                shapes[run.dataset] = f"dataset '{run.dataset}': {exc}"
-                problems.append(shapes[run.dataset])
-        shape = shapes[run.dataset]
-        if isinstance(shape, str):
+        shape = shape_of(run.dataset)
+        parents = {p: shape_of(spec.runs[p].dataset) for p in run.parents()}
+        if isinstance(shape, str) or any(isinstance(s, str) for s in parents.values()):
             continue
+        parents = {p: Parent(spec.runs[p], spec.datasets[spec.runs[p].dataset], s.image_shape, 255) for p, s in parents.items()}
         try:
-            model = build_model(run.model, spec.datasets[run.dataset], shape.image_shape, 255, name, base=base)
+            if run.kind == "estimator":
+                _check_features(run, shape, parents)
+                continue
+            model = compiled_model(run, spec.datasets[run.dataset], shape.image_shape, 255, base, parents)
         except ModelError as exc:
             problems.append(exc.message)
             continue
         except RunError as exc:
             problems.append(f"run '{name}': {exc.message}")
             continue
-        problem = _output_problem(run, tuple(model.output.shape), shape.n_classes)
+        problem = _output_problem(run, tuple(model.output.shape), shape)
         if problem and problem not in problems:
             problems.append(problem)
     keras.backend.clear_session()  # names and state of the checked models do not leak into the trained ones
     if problems:
         raise SpecError(sorted(dict.fromkeys(problems), key=_position))
+
+
+def _check_features(run: RunSpec, shape: DataShape, parents: dict) -> None:
+    """An estimator on another run's codes needs images that run takes."""
+    from ..model import ModelError
+
+    if run.features and run.features.run:
+        parent = parents[run.features.run]
+        if tuple(parent.input_shape) != tuple(shape.image_shape):
+            raise ModelError(f"{run.features.where}: run '{parent.run.name}' takes images of shape {tuple(parent.input_shape)}; "
+                             f"this run's data are {tuple(shape.image_shape)}")
 
 
 def _position(message: str) -> tuple:

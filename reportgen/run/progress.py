@@ -55,6 +55,15 @@ class TrainingProgress:
         if not self.live:
             console.print(f"training {escape(name)} (run {self.index}/{self.total_runs}, {epochs} epochs)")
 
+    def start_fit(self, name: str, what: str) -> None:
+        """A run without epochs (a scikit-learn estimator): one line, no step bar."""
+        self.index += 1
+        self._progress.update(self._runs, description=f"run {self.index}/{self.total_runs} {escape(name)}")
+        if self._steps is not None:
+            self._progress.remove_task(self._steps)
+            self._steps = None
+        console.print(f"fitting {escape(name)} (run {self.index}/{self.total_runs}, {escape(what)})")
+
     def step(self, done: int, epoch: int, logs: dict[str, float]) -> None:
         now = time.monotonic()
         if now - self._last < 0.1:  # redraw at most ten times a second

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from ..data import DataSource, Dataset, array_fingerprint, file_fingerprint, load, locate
-from ..errors import RunError
 from ..quiet import import_keras
-from ..spec import DatasetSpec, ExperimentSpec, RunSpec, catalog
-from .cache import Cache, cache_key
-from .environment import manifest, result_versions
+from ..spec import DatasetSpec, ExperimentSpec
+from .cache import Cache
+from .environment import manifest
+from .job import Job
+from .plan import PlannedRun, plan_runs
 from .preflight import check_models
-from .prepared import describe, prepare
+from .prepared import describe, prepare_run
 from .probes import compute_probe, wanted_probes
 from .progress import TrainingProgress
 from .result import RunResult
@@ -53,72 +54,50 @@ class _Data:
 def plan_keys(spec: ExperimentSpec, cache: Cache, data: _Data | None = None) -> dict[str, str]:
     """{run name: the cache entry to use}: this environment's key, else the same run trained elsewhere
     (another backend, version or machine). Reads files' fingerprints (memoised), trains nothing."""
-    return {name: _entry(cache, key, run_key) or key for name, (key, run_key) in _keys(spec, cache, data).items()}
-
-
-def _entry(cache: Cache, key: str, run_key: str) -> str | None:
-    """The cache entry holding a run's result: this environment's, else the same run trained elsewhere."""
-    return key if cache.has(key) else cache.same_run(run_key)
-
-
-def _keys(spec: ExperimentSpec, cache: Cache, data: _Data | None = None) -> dict[str, tuple[str, str]]:
-    """{run name: (key in this environment, key of the run and data alone)}."""
     data = data or _Data(spec.datasets, cache.root / "fingerprints.json")
-    versions = result_versions()
-    keys = {}
-    for name, run in spec.runs.items():
-        identity = {"run": run.canonical(spec.datasets[run.dataset]), "data": data.fingerprint(run.dataset)}
-        weights = _weights_files(run, Path(spec.file).parent)
-        if weights:  # a backbone's weights from a file: its content, not its name, decides the result
-            identity["weights"] = {layer: file_fingerprint([path], data.memo) for layer, path in weights.items()}
-        keys[name] = (cache_key({**identity, "versions": versions}), cache_key(identity))
-    return keys
-
-
-def _weights_files(run: RunSpec, base: Path) -> dict[str, str]:
-    """{backbone layer: weights file} for backbones initialised from a file of the user's (not imagenet, not none)."""
-    files = {}
-    for layer in run.model.layers:
-        weights = layer.args.get("weights") if layer.kind in catalog.APPLICATIONS else None
-        if weights and weights not in ("imagenet", "none"):
-            path = (base / weights).resolve()
-            if not path.is_file():
-                raise RunError(f"run '{run.name}': weights file '{weights}' of {layer.kind} not found (looked at {path})")
-            files[layer.name or layer.kind] = str(path)
-    return files
+    return {planned.name: planned.entry for planned in plan_runs(spec, cache, data)}
 
 
 def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show_progress: bool = True) -> dict[str, RunResult]:
-    """Results for every run in file order; only runs missing from the cache (or all, with force) train."""
+    """Results for every run in file order; only runs missing from the cache (or all, with force) train, parents
+    before their children."""
     cache.root.mkdir(parents=True, exist_ok=True)
     cache.clean_temporaries()
     data = _Data(spec.datasets, cache.root / "fingerprints.json")
-    keys = _keys(spec, cache, data)
-    found = {name: _entry(cache, key, run_key) for name, (key, run_key) in keys.items()}
-    to_train = [name for name in keys if force or not found[name]]
+    plan = plan_runs(spec, cache, data, force)
+    to_train = [planned.name for planned in plan if planned.train]
     if to_train:  # every model is built on its data's shape before the first run trains: all shape errors at once
         check_models(spec, to_train, base=Path(spec.file).parent)
     results: dict[str, RunResult] = {}
-    with TrainingProgress(len(keys), enabled=show_progress) as progress:
-        for name, (key, run_key) in keys.items():
-            if name not in to_train:
-                record = cache.read(found[name])
-                results[name] = RunResult(name, found[name], record, True, cache)
-                elsewhere = "" if found[name] == key else f" (trained with {record['manifest']['backend']} {record['manifest']['backend_version']})"
+    with TrainingProgress(len(plan), enabled=show_progress) as progress:
+        for planned in plan:
+            name = planned.name
+            if not planned.train:
+                record = cache.read(planned.entry)
+                results[name] = RunResult(name, planned.entry, record, True, cache)
+                elsewhere = "" if planned.entry == planned.key else f" (trained with {record['manifest']['backend']} {record['manifest']['backend_version']})"
                 progress.skip(f"cached  {name}{elsewhere}")
                 continue
             with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir:
-                record, arrays, model = _train(spec, name, data, progress, Path(workdir))
-                cache.write(key, record, arrays, extra={"model.keras": Path(workdir) / "model.keras"}, spec_key=run_key)
-                _probe(spec, name, key, cache, data, model)  # while the model is in memory: no reload
-            results[name] = RunResult(name, key, record, False, cache)
-            acc = record["metrics"].get("test_accuracy")
-            shown = f", test accuracy {acc:.1%}" if acc is not None else ""
-            progress.end_run(f"trained {name} in {record['seconds']:.1f} s{shown}")
+                record, arrays, model = _train(spec, planned, data, cache, progress, Path(workdir))
+                extra = {"model.keras": Path(workdir) / "model.keras"} if model is not None else {}
+                cache.write(planned.key, record, arrays, extra=extra, spec_key=planned.run_key)
+                _probe(spec, name, planned.key, cache, data, model)  # while the model is in memory: no reload
+            results[name] = RunResult(name, planned.key, record, False, cache)
+            progress.end_run(f"trained {name} in {record['seconds']:.1f} s{_headline(record)}")
     for name, result in results.items():
         if result.from_cache:  # a figure added since the run trained may need a probe its entry lacks
             _probe(spec, name, result.key, cache, data)
-    return results
+    return {name: results[name] for name in spec.runs}
+
+
+def _headline(record: dict[str, Any]) -> str:
+    metrics = record["metrics"]
+    if "test_accuracy" in metrics:
+        return f", test accuracy {metrics['test_accuracy']:.1%}"
+    if "test_psnr" in metrics:
+        return f", test MSE {metrics['test_mse']:.4f} ({metrics['test_psnr']:.1f} dB)"
+    return ""
 
 
 def _probe(spec: ExperimentSpec, name: str, key: str, cache: Cache, data: _Data, model: Any = None) -> None:
@@ -136,21 +115,38 @@ def _probe(spec: ExperimentSpec, name: str, key: str, cache: Cache, data: _Data,
         cache.write_probe(key, probe, compute_probe(probe, arrays, model, lambda: data.load(spec.runs[name].dataset), name))
 
 
-def _train(spec: ExperimentSpec, name: str, data: _Data, progress: TrainingProgress, workdir: Path) -> tuple[dict[str, Any], dict[str, Any], Any]:
-    """Train one run; the record carries its spec, data description and environment."""
-    import_keras()  # quietly, before train imports it: Keras is imported only when something trains
-    from .train import devices, train_run
+def _train(spec: ExperimentSpec, planned: PlannedRun, data: _Data, cache: Cache, progress: TrainingProgress,
+           workdir: Path) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """Train one run with its kind's trainer; the record carries its spec, data description and environment."""
+    import_keras()  # quietly, before the trainers import it: Keras is imported only when something trains
+    from .kinds import trainer
+    from .train import devices
 
-    run = spec.runs[name]
+    run = spec.runs[planned.name]
     dataset_spec = spec.datasets[run.dataset]
     dataset = data.load(run.dataset)
-    prepared = prepare(dataset, run.subset)
-    progress.start_run(name, run.training.total_epochs, max(1, -(-len(prepared.x_train) // run.training.batch_size)))
-    record, arrays, model = train_run(run, dataset_spec, prepared, progress, workdir, base=Path(spec.file).parent)
+    prepared = prepare_run(dataset, run)
+    parents = {name: _parent(spec, name, entry, cache) for name, entry in planned.parents.items()}
+    if run.kind != "estimator":
+        progress.start_run(planned.name, run.training.total_epochs, max(1, -(-len(prepared.x_train) // run.training.batch_size)))
+    job = Job(run, dataset_spec, prepared, progress, workdir, Path(spec.file).parent, parents)
+    record, arrays, model = trainer(run.kind)(job)
     record.update(
-        name=name,
+        name=planned.name,
+        kind=run.kind,
         run=run.canonical(dataset_spec),
-        dataset=describe(prepared, dataset, data.fingerprint(run.dataset)),
+        parents=planned.parents,
+        dataset=describe(prepared, dataset, data.fingerprint(run.dataset), run),
         manifest=manifest(devices()),
     )
     return record, arrays, model
+
+
+def _parent(spec: ExperimentSpec, name: str, entry: str, cache: Cache) -> Any:
+    """A parent as its children need it: spec, input, and the trained weights of its cache entry."""
+    from ..model import Parent
+
+    record = cache.read(entry)
+    return Parent(spec.runs[name], spec.datasets[spec.runs[name].dataset], tuple(record["input_shape"]),
+                  int(record["dataset"].get("max_value", 255)), tuple(layer["name"] for layer in record["layers"]),
+                  cache.arrays(entry))

@@ -1,4 +1,4 @@
-"""train_run: one RunSpec on prepared data -> its record and arrays (the only module that trains)."""
+"""Keras training shared by the run kinds (compile, fit with phases and checkpoints, scores), and the classifier."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import numpy as np
 import keras
 
 from ..errors import RunError
-from ..model import build_model, count_params_by_layer
+from ..model import Parent, base_of, build_model, copy_layers, count_params_by_layer
 from ..spec import CallbackSpec, DatasetSpec, RunSpec
-from ..data import Dataset
+from .job import Job
 from .progress import TrainingProgress
 
-__all__ = ["compile_options", "compiled_model", "devices", "train_run"]
+__all__ = ["Fitted", "compile_options", "compiled_model", "devices", "fit_model", "train_classifier", "weight_arrays"]
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
 
@@ -85,71 +85,92 @@ def compile_options(batch_size: int) -> dict[str, Any]:
 
 
 def compiled_model(run: RunSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int,
-                   base: Path | None = None) -> keras.Model:
-    """The run's model, seeded, at its precision, compiled as reportgen trains it (benchmarks time this too)."""
+                   base: Path | None = None, parents: dict[str, Parent] | None = None) -> keras.Model:
+    """The run's model, seeded, at its precision, its weights started from its parent's (`from:`), compiled as
+    reportgen trains it (benchmarks time this too)."""
     t = run.training
     keras.utils.set_random_seed(t.seed)
     keras.mixed_precision.set_global_policy(t.precision)
+    start = run.start
     try:
-        model = build_model(run.model, dataset, input_shape, max_value, run.name, base=base)
+        inherited = base_of(start, parents[start.run], input_shape, base) if start and start.upto else None
+        model = build_model(run.model, dataset, input_shape, max_value, run.name, base=base, start=inherited)
     finally:
         keras.mixed_precision.set_global_policy("float32")
+    if start and start.layers:
+        copy_layers(model, start, parents[start.run], base)
     model.compile(optimizer=_optimizer(t, t.learning_rate), loss=t.loss, metrics=list(t.metrics), **compile_options(t.batch_size))
     return model
 
 
-def train_run(run: RunSpec, dataset: DatasetSpec, data: Dataset, progress: TrainingProgress, workdir: Path,
-              base: Path | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray], keras.Model]:
-    """Seeded training (a head phase, then a fine-tuning phase if declared), the best checkpoint restored,
-    then metrics on the whole train and test sets; the model is saved in workdir (and returned, for its probes)."""
-    t = run.training
-    model = compiled_model(run, dataset, data.x_train.shape[1:], data.max_value, base)
-    n_classes = len(data.class_names)
-    y_train, y_test = _labels(data.y_train, dataset, n_classes), _labels(data.y_test, dataset, n_classes)
+class Fitted:
+    """What fitting left besides the model: the history over all phases, the phases, the checkpoint kept, the time."""
+
+    def __init__(self, history: dict[str, list[float]], phases: list[dict[str, Any]], kept: dict[str, Any] | None, seconds: float):
+        self.history, self.phases, self.kept, self.seconds = history, phases, kept, seconds
+
+    def record(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"history": self.history, "epochs": len(self.history.get("loss", [])), "seconds": self.seconds}
+        if self.phases:
+            out["phases"] = self.phases
+        if self.kept:
+            out["checkpoint"] = self.kept
+        return out
+
+
+def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test: Any) -> Fitted:
+    """Seeded training (a head phase, then a fine-tuning phase if declared), the best checkpoint restored."""
+    run, t = job.run, job.run.training
     fit: dict[str, Any] = {"validation_batch_size": _EVAL_BATCH}  # large forward-only batches: the epoch's check is short
     if t.validation == "test":
-        fit["validation_data"] = (data.x_test, y_test)
+        fit["validation_data"] = (x_test, y_test)
     elif isinstance(t.validation, float):
         fit["validation_split"] = t.validation
-    n_fit = len(data.x_train) if not isinstance(t.validation, float) else int(len(data.x_train) * (1 - t.validation))
+    n_fit = len(x) if not isinstance(t.validation, float) else int(len(x) * (1 - t.validation))
     steps = max(1, -(-n_fit // t.batch_size))
-    callbacks = [_ProgressCallback(progress, steps), *(_callback(c, workdir) for c in t.callbacks)]
+    callbacks = [_ProgressCallback(job.progress, steps), *(_callback(c, job.workdir) for c in t.callbacks)]
     start = time.perf_counter()
     phases: list[dict[str, Any]] = []
-    history = _fit(run, model, data.x_train, y_train, 0, t.epochs, callbacks, fit)
+    history = _fit(run, model, x, y, 0, t.epochs, callbacks, fit).history
     if t.fine_tune:
-        head = history.history
+        head = history
         done = len(head.get("loss", []))
-        phases.append({"name": "head", "epochs": done, "test": _scores(model, data.x_test, y_test)})
+        phases.append({"name": "head", "epochs": done, "test": scores(model, x_test, y_test)})
         _fine_tuning(model, t)
-        tuned = _fit(run, model, data.x_train, y_train, done, done + t.fine_tune.epochs, callbacks, fit).history
+        tuned = _fit(run, model, x, y, done, done + t.fine_tune.epochs, callbacks, fit).history
         phases.append({"name": "fine-tune", "epochs": len(tuned.get("loss", [])), "unfrozen": t.fine_tune.layers,
                        "learning_rate": t.fine_tune.learning_rate})
-        history.history = {k: list(head.get(k, [])) + list(tuned.get(k, [])) for k in {*head, *tuned}}
+        history = {k: list(head.get(k, [])) + list(tuned.get(k, [])) for k in {*head, *tuned}}
     seconds = time.perf_counter() - start
     kept = _restore_best(model, callbacks)
-    train_scores, test_scores = _scores(model, data.x_train, y_train), _scores(model, data.x_test, y_test)
+    return Fitted({k: [float(v) for v in values] for k, values in history.items()}, phases, kept, seconds)
+
+
+def weight_arrays(model: keras.Model) -> dict[str, np.ndarray]:
+    """Every layer's weights as 'weights/<layer>/<i>' (what figures read, and what children start from)."""
+    return {f"weights/{layer.name}/{i}": np.asarray(w) for layer in model.layers for i, w in enumerate(layer.get_weights())}
+
+
+def model_record(model: keras.Model, input_shape: tuple[int, ...]) -> dict[str, Any]:
+    return {"params": int(model.count_params()), "layers": count_params_by_layer(model), "input_shape": list(input_shape)}
+
+
+def train_classifier(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], keras.Model]:
+    """A classifier: fitted on (images, labels), then metrics on the whole train and test sets; the model is saved
+    in the job's work folder (and returned, for its probes)."""
+    run, data = job.run, job.data
+    model = compiled_model(run, job.dataset, data.x_train.shape[1:], data.max_value, job.base, job.parents)
+    n_classes = len(data.class_names)
+    y_train, y_test = _labels(data.y_train, job.dataset, n_classes), _labels(data.y_test, job.dataset, n_classes)
+    fitted = fit_model(job, model, data.x_train, y_train, data.x_test, y_test)
+    train_scores, test_scores = scores(model, data.x_train, y_train), scores(model, data.x_test, y_test)
     probabilities = model.predict(data.x_test, batch_size=_EVAL_BATCH, verbose=0)
     metrics = {**{f"train_{k}": v for k, v in train_scores.items()}, **{f"test_{k}": v for k, v in test_scores.items()}}
-    model.save(workdir / "model.keras")
-    layers = count_params_by_layer(model)
-    arrays = {f"weights/{layer.name}/{i}": np.asarray(w) for layer in model.layers for i, w in enumerate(layer.get_weights())}
+    model.save(job.workdir / "model.keras")
+    arrays = weight_arrays(model)
     arrays["y_test"] = data.y_test.astype("int64")
     arrays["y_pred"] = probabilities.argmax(axis=-1).astype("int64")
-    record = {
-        "metrics": metrics,
-        "history": {k: [float(x) for x in v] for k, v in history.history.items()},
-        "epochs": len(history.history.get("loss", [])),
-        "params": int(model.count_params()),
-        "layers": layers,
-        "input_shape": list(data.x_train.shape[1:]),
-        "seconds": seconds,
-    }
-    if phases:
-        record["phases"] = phases
-    if kept:
-        record["checkpoint"] = kept
-    return record, arrays, model
+    return {"metrics": metrics, **fitted.record(), **model_record(model, data.x_train.shape[1:])}, arrays, model
 
 
 def _fit(run: RunSpec, model: keras.Model, x: Any, y: Any, initial_epoch: int, epochs: int, callbacks: list, fit: dict) -> Any:
@@ -160,7 +181,7 @@ def _fit(run: RunSpec, model: keras.Model, x: Any, y: Any, initial_epoch: int, e
         raise RunError(f"run '{run.name}' cannot train: {str(exc).splitlines()[0]}") from exc
 
 
-def _scores(model: keras.Model, x: Any, y: Any) -> dict[str, float]:
+def scores(model: keras.Model, x: Any, y: Any) -> dict[str, float]:
     return {k: float(v) for k, v in model.evaluate(x, y, batch_size=_EVAL_BATCH, verbose=0, return_dict=True).items()}
 
 

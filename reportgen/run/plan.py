@@ -1,0 +1,63 @@
+"""plan_runs: every run with its cache key, in dependency order (a child's key holds the entry of each parent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..data import file_fingerprint
+from ..errors import RunError
+from ..spec import ExperimentSpec, RunSpec, catalog
+from ..spec.lineage import topological
+from .cache import Cache, cache_key
+from .environment import result_versions
+
+__all__ = ["PlannedRun", "plan_runs"]
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of the plan: its key here, its key of run and data alone, and the entry it will use."""
+
+    name: str
+    key: str  # this environment's key (spec, data, parents' entries, versions)
+    run_key: str  # the same without versions: finds the run trained elsewhere
+    entry: str  # the entry holding (or that will hold) its result
+    train: bool  # no entry yet, or --force
+    parents: dict[str, str] = field(default_factory=dict)  # parent run -> its entry
+
+
+def plan_runs(spec: ExperimentSpec, cache: Cache, data: Any, force: bool = False) -> list[PlannedRun]:
+    """Runs in dependency order. A parent's entry (its result) is part of each child's key, so a parent retrained
+    with other settings retrains its children, and nothing else. Reads files' fingerprints; trains nothing."""
+    versions = result_versions()
+    entries: dict[str, str] = {}
+    plan = []
+    for name in topological(spec.runs):
+        run = spec.runs[name]
+        identity: dict[str, Any] = {"run": run.canonical(spec.datasets[run.dataset]), "data": data.fingerprint(run.dataset)}
+        weights = _weights_files(run, Path(spec.file).parent)
+        if weights:  # a backbone's weights from a file: its content, not its name, decides the result
+            identity["weights"] = {layer: file_fingerprint([path], data.memo) for layer, path in weights.items()}
+        parents = {parent: entries[parent] for parent in run.parents()}
+        if parents:
+            identity["parents"] = parents
+        key, run_key = cache_key({**identity, "versions": versions}), cache_key(identity)
+        found = None if force else (key if cache.has(key) else cache.same_run(run_key))
+        entries[name] = found or key
+        plan.append(PlannedRun(name, key, run_key, entries[name], found is None, parents))
+    return plan
+
+
+def _weights_files(run: RunSpec, base: Path) -> dict[str, str]:
+    """{backbone layer: weights file} for backbones initialised from a file of the user's (not imagenet, not none)."""
+    files = {}
+    for layer in run.model.layers:
+        weights = layer.args.get("weights") if layer.kind in catalog.APPLICATIONS else None
+        if weights and weights not in ("imagenet", "none"):
+            path = (base / weights).resolve()
+            if not path.is_file():
+                raise RunError(f"run '{run.name}': weights file '{weights}' of {layer.kind} not found (looked at {path})")
+            files[layer.name or layer.kind] = str(path)
+    return files
