@@ -1,4 +1,4 @@
-"""FIGURES: the YAML figure kinds (curves, weights, confusion, filters, activations, diagram) mapped to makers that read run results."""
+"""FIGURES: the YAML figure kinds (curves, weights, confusion, filters, activations, diagram, reconstructions, codes) mapped to makers."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from matplotlib.figure import Figure
 
 from ..errors import RenderError
 from ..registry import Registry
-from ..run.result import DIAGRAM_PROBE, RunResult, activations_probe
+from ..run.result import DIAGRAM_PROBE, RunResult, activations_probe, codes_probe
 from .activations import make_activations
+from .codes import make_codes
 from .confusion import make_confusion
 from .diagram import render_diagram
 from .curves import make_curves
 from .filters import make_filters
+from .reconstructions import make_reconstructions
 from .weights import make_weight_images
 
 __all__ = ["FIGURES", "FigureMaker"]
@@ -142,3 +144,37 @@ def diagram(options: dict[str, Any], results: Mapping[str, RunResult]) -> bytes:
     except (KeyError, FileNotFoundError) as exc:
         raise RenderError(f"diagram figure: run '{result.name}' recorded no architecture diagram") from exc
     return render_diagram(dot)
+
+
+@FIGURES.register("reconstructions")
+def reconstructions(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
+    """Test images of autoencoder `runs`: each original above its noisy input (denoising runs) and reconstruction."""
+    runs = [_result("reconstructions", results, name) for name in options["runs"]]
+    originals = None
+    rows = []
+    for result in runs:
+        top = float(result.dataset.get("max_value", 255))  # images in [0, max]; reconstructions in [0, 1]
+        original = _array("reconstructions", result, "samples/original").astype(np.float32) / top
+        if originals is None:
+            originals = original
+        elif original.shape != originals.shape or not np.array_equal(original, originals):
+            raise RenderError(f"reconstructions figure: run '{result.name}' reconstructs other test images than "
+                              f"'{runs[0].name}'; show runs of one dataset together")
+        if result.record.get("run", {}).get("noise"):
+            rows.append((f"noisy input ({result.name})", _array("reconstructions", result, "samples/input").astype(np.float32) / top))
+        rows.append((f"reconstruction ({result.name})", _array("reconstructions", result, "samples/output")))
+    return make_reconstructions(originals, rows, options.get("images", 10))
+
+
+@FIGURES.register("codes")
+def codes(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
+    """The test codes of `run` at `layer` (default: its code) projected to 2-D (PCA or t-SNE), coloured by class."""
+    result = _result("codes", results, options["run"])
+    layer = options.get("layer") or (result.record.get("code") or {}).get("layer")
+    method = options.get("method", "pca")
+    name = codes_probe(str(layer), method, options.get("images", 2000))
+    try:
+        probe = result.probe(name)
+    except (KeyError, FileNotFoundError) as exc:
+        raise RenderError(f"codes figure: run '{result.name}' recorded no probe '{name}'") from exc
+    return make_codes(probe["points"], probe["labels"], result.dataset["classes"], method)

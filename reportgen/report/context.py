@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from ..exercises import solve_conv1d, solve_conv2d
 from ..spec import ExperimentSpec, catalog
 from .markdown import markdown_to_html
-from .notation import architecture, hyperparameters
+from .runs import run_architecture, run_data, run_training
 from .tables import format_percent, make_table
 
 __all__ = ["build_context", "figure_plan"]
@@ -75,10 +75,17 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
 def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Mapping[str, Any]) -> str:
     """The user's sentence with the best run of the results filled in (never a fixed claim)."""
     metric = options["metric"]
-    choose = max if metric.endswith("accuracy") else min
+    choose = max if metric.endswith(("accuracy", "psnr")) else min
+    missing = [name for name in options["runs"] if metric not in results[name].metrics]
+    if missing:
+        from ..errors import RenderError
+
+        raise RenderError(f"best block: run '{missing[0]}' has no {metric} (a {results[missing[0]].record.get('kind', 'classify')} "
+                          f"run); choose runs that report it")
     best = choose(options["runs"], key=lambda name: results[name].metrics[metric])
     value = results[best].metrics[metric]
-    shown = format_percent(value) if metric.endswith("accuracy") else f"{value:.4f}"
+    shown = (format_percent(value) if metric.endswith("accuracy") else f"{value:.1f} dB" if metric.endswith("psnr")
+             else f"{value:.4f}")
     words = metric.replace("_", " ")
     return options["text"].format(run=best, title=spec.runs[best].title or best, value=shown, metric=words)
 
@@ -132,6 +139,13 @@ def _default_caption(options: Mapping[str, Any]) -> str:
                 f"{', '.join(options['layers'])} of {options['run']}, one panel per channel.")
     if kind == "confusion":
         return f"Confusion matrix of {options['run']} on the test set."
+    if kind == "reconstructions":
+        return (f"Test images (top row) and their reconstructions by {', '.join(options['runs'])}; a denoising run shows "
+                "the noisy input it received above its reconstruction.")
+    if kind == "codes":
+        method = "t-SNE" if options.get("method") == "tsne" else "PCA"
+        return (f"Codes of the first {options.get('images', 2000):,} test images by {options['run']}, projected to 2-D by "
+                f"{method}, coloured by class.")
     if kind == "diagram":
         return f"Architecture of {options['run']}: each layer with its input and output shapes (drawn by Keras' plot_model and Graphviz)."
     raise KeyError(f"no default caption for figure kind '{kind}'")
@@ -145,8 +159,9 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
         runs.append({
             "name": name,
             "dataset": run.dataset,
-            "architecture": architecture(run.model),
-            "hyperparameters": hyperparameters(run.training, result.epochs),
+            "architecture": run_architecture(run),
+            "hyperparameters": run_training(run, result.epochs),
+            "data": run_data(run, data),
             "validation": run.training.validation,
             "seed": run.training.seed,
             "params": f"{result.params:,}",

@@ -168,11 +168,12 @@ def hyperparameters(training: TrainingSpec, epochs_run: int | None = None) -> st
     """Optimizer, learning rate, batch size, epochs, loss and callbacks in one line."""
     optimizer = training.optimizer + "".join(f", {k}={v}" for k, v in training.optimizer_args.items())
     epochs = f"{training.epochs} epochs"
-    if epochs_run is not None and epochs_run != training.epochs:
-        epochs = f"{epochs_run} of {training.epochs} epochs"
+    if epochs_run is not None and epochs_run != training.total_epochs:  # stopped early
+        epochs = f"{epochs_run} of {training.total_epochs} epochs"
     parts = [f"{optimizer} lr={training.learning_rate:g}", f"batch {training.batch_size}", epochs, training.loss]
     parts += [f"{c.kind}({', '.join(f'{k}={v}' for k, v in c.args.items())})" for c in training.callbacks]
     if training.fine_tune:
         ft = training.fine_tune
-        parts.append(f"then fine-tuning: top {ft.layers} backbone layers unfrozen, {ft.epochs} epochs at lr={ft.learning_rate:g}")
+        top = "all" if ft.layers is None else f"top {ft.layers}"
+        parts.append(f"then fine-tuning: {top} base layers unfrozen, {ft.epochs} epochs at lr={ft.learning_rate:g}")
     return "; ".join(parts)

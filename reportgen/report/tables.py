@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from ..registry import Registry
 from ..spec import RunSpec
-from .notation import architecture, hyperparameters
+from .runs import estimator_text, run_architecture, run_data, run_training, start_text
 
 __all__ = ["COLUMNS", "Column", "format_percent", "make_table"]
 
@@ -63,28 +63,70 @@ def _phases(run: RunSpec, res: Result) -> str:
     if not phases:
         return f"{res.epochs} epochs"
     head, tuned = phases[0], phases[-1]
-    return (f"head {head['epochs']} ep. ({format_percent(head['test'].get('accuracy'))} test), then top {tuned['unfrozen']} "
+    top = "all" if tuned["unfrozen"] is None else f"top {tuned['unfrozen']}"
+    return (f"head {head['epochs']} ep. ({format_percent(head['test'].get('accuracy'))} test), then {top} "
             f"layers {tuned['epochs']} ep. at lr={tuned['learning_rate']:g}")
+
+
+def _number(value: float | None, digits: int = 4, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _code(res: Result) -> Mapping[str, Any]:
+    return _record(res).get("code") or {}
+
+
+def _code_size(res: Result) -> str:
+    code = _code(res)
+    return f"{code['size']:,} ({'x'.join(map(str, code['shape']))})" if code else "n/a"
+
+
+def _compression(res: Result) -> str:
+    """Input size over code size, and bytes per image: uint8 pixels before, float32 codes after."""
+    code = _code(res)
+    if not code:
+        return "n/a"
+    return (f"{code['input_size'] / code['size']:.1f}× ({code['input_size']:,} → {code['size']:,} values; "
+            f"{code['input_bytes']:,} B → {code['bytes']:,} B, {code['input_bytes'] / code['bytes']:.1f}×)")
+
+
+def _features(res: Result) -> str:
+    features = _record(res).get("features")
+    return f"{features['source']} ({features['size']:,})" if features else "n/a"
+
+
+def _params(run: RunSpec, res: Result) -> str:
+    return "n/a" if run.kind == "estimator" else f"{res.params:,}"
 
 
 COLUMNS: Registry[Column] = Registry("column")
 _COLUMNS = {
     "run": Column("Run", lambda name, run, res: run.title and f"{name}: {run.title}" or name),
-    "architecture": Column("Architecture", lambda name, run, res: architecture(run.model)),
+    "architecture": Column("Architecture", lambda name, run, res: run_architecture(run)),
     "train_accuracy": Column("Acc. train %", lambda n, r, res: format_percent(res.metrics.get("train_accuracy")), True),
     "test_accuracy": Column("Acc. test %", lambda n, r, res: format_percent(res.metrics.get("test_accuracy")), True),
     "train_loss": Column("Loss train", lambda n, r, res: _loss(res.metrics.get("train_loss")), True),
     "test_loss": Column("Loss test", lambda n, r, res: _loss(res.metrics.get("test_loss")), True),
-    "params": Column("Params", lambda n, r, res: f"{res.params:,}", True),
+    "params": Column("Params", lambda n, r, res: _params(r, res), True),
     "epochs": Column("Epochs", lambda n, r, res: str(res.epochs), True),
     "batch_size": Column("Batch", lambda n, r, res: str(r.training.batch_size), True),
     "optimizer": Column("Optimizer", lambda n, r, res: f"{r.training.optimizer} lr={r.training.learning_rate:g}"),
-    "hyperparameters": Column("Hyper-parameters", lambda n, r, res: hyperparameters(r.training, res.epochs)),
+    "hyperparameters": Column("Hyper-parameters", lambda n, r, res: run_training(r, res.epochs)),
     "seconds": Column("Time (s)", lambda n, r, res: f"{res.seconds:.1f}", True),
     "callback": Column("Callback", lambda n, r, res: _callback(r, res)),
     "best_epoch": Column("Best epoch", lambda n, r, res: str(_record(res).get("checkpoint", {}).get("best_epoch", res.epochs)), True),
     "head_accuracy": Column("Acc. test % (head only)", lambda n, r, res: _head_accuracy(res), True),
     "phases": Column("Training phases", lambda n, r, res: _phases(r, res)),
+    "test_mse": Column("MSE test", lambda n, r, res: _number(res.metrics.get("test_mse")), True),
+    "train_mse": Column("MSE train", lambda n, r, res: _number(res.metrics.get("train_mse")), True),
+    "test_psnr": Column("PSNR test (dB)", lambda n, r, res: _number(res.metrics.get("test_psnr"), 1), True),
+    "noisy_psnr": Column("PSNR of the noisy input (dB)", lambda n, r, res: _number(res.metrics.get("noisy_psnr"), 1), True),
+    "code_size": Column("Code size", lambda n, r, res: _code_size(res), True),
+    "compression": Column("Compression", lambda n, r, res: _compression(res)),
+    "features": Column("Features", lambda n, r, res: _features(res)),
+    "estimator": Column("Estimator", lambda n, r, res: estimator_text(r) if r.estimator else "n/a"),
+    "start": Column("Weights start from", lambda n, r, res: start_text(r)),
+    "data": Column("Trained on", lambda n, r, res: run_data(r, getattr(res, "dataset", {}) or {})),
 }
 for _name, _column in _COLUMNS.items():
     COLUMNS.register(_name)(_column)

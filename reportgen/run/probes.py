@@ -8,9 +8,11 @@ import numpy as np
 
 from ..errors import RunError
 from ..spec import ExperimentSpec
-from .result import DIAGRAM_PROBE, activations_probe
+from .result import DIAGRAM_PROBE, activations_probe, codes_probe
 
-__all__ = ["activation_maps", "compute_probe", "diagram_dot", "wanted_probes"]
+__all__ = ["CODES_IMAGES", "activation_maps", "code_projection", "compute_probe", "diagram_dot", "wanted_probes"]
+
+CODES_IMAGES = 2000  # test images whose codes a codes figure projects, by default
 
 
 def wanted_probes(spec: ExperimentSpec) -> dict[str, dict[str, list[str]]]:
@@ -27,6 +29,11 @@ def wanted_probes(spec: ExperimentSpec) -> dict[str, dict[str, list[str]]]:
                 layers.extend(layer for layer in block.options["layers"] if layer not in layers)
             elif kind == "diagram":
                 wanted.setdefault(block.options["run"], {})[DIAGRAM_PROBE] = ["dot"]
+            elif kind == "codes":
+                run = spec.runs[block.options["run"]]
+                probe = codes_probe(block.options.get("layer") or run.code, block.options.get("method", "pca"),
+                                    block.options.get("images", CODES_IMAGES))
+                wanted.setdefault(run.name, {})[probe] = ["points", "labels"]
     return wanted
 
 
@@ -34,6 +41,11 @@ def compute_probe(probe: str, arrays: list[str], model: Any, dataset: Callable[[
     """One probe's arrays from the trained model (`dataset` loads the run's data only if the probe needs it)."""
     if probe == DIAGRAM_PROBE:
         return {"dot": np.array(diagram_dot(model))}
+    if probe.startswith("codes-"):
+        _, rest = probe.split("-", 1)
+        layer, method, images = rest.rsplit("-", 2)
+        data = dataset()
+        return code_projection(model, data.x_test[:int(images)], data.y_test[:int(images)], layer, method, run)
     index = int(probe.rsplit("-", 1)[1])
     return activation_maps(model, dataset().x_train, index, [a for a in arrays if a != "image"], run)
 
@@ -49,6 +61,26 @@ def diagram_dot(model: Any) -> str:
     except ImportError as exc:
         raise RunError(f"architecture diagram: {exc}", hint="pip install pydot, and apt-get install graphviz") from exc
     return dot.to_string()
+
+
+def code_projection(model: Any, images: np.ndarray, labels: np.ndarray, layer: str, method: str, run: str) -> dict[str, np.ndarray]:
+    """The codes of these images at `layer`, flattened, projected to 2-D by PCA or t-SNE (seeded), with their labels."""
+    from ..model import encoder
+
+    try:
+        codes = encoder(model, layer).predict(images, batch_size=1024, verbose=0)
+    except RunError as exc:
+        raise RunError(f"run '{run}': {exc.message}") from exc
+    codes = np.asarray(codes, dtype=np.float32).reshape(len(images), -1)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        points = TSNE(n_components=2, init="pca", random_state=0, perplexity=min(30.0, (len(codes) - 1) / 3)).fit_transform(codes)
+    else:
+        from sklearn.decomposition import PCA
+
+        points = PCA(n_components=2, random_state=0).fit_transform(codes)
+    return {"points": np.asarray(points, dtype=np.float32), "labels": np.asarray(labels, dtype=np.int64)}
 
 
 def activation_maps(model: Any, images: np.ndarray, index: int, layers: list[str], run: str) -> dict[str, np.ndarray]:

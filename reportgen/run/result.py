@@ -10,14 +10,20 @@ import numpy as np
 
 from .cache import Cache
 
-__all__ = ["DIAGRAM_PROBE", "RunResult", "activations_probe"]
+__all__ = ["DIAGRAM_PROBE", "RunResult", "activations_probe", "codes_probe"]
 
 DIAGRAM_PROBE = "diagram"  # the model drawn as Graphviz DOT
+_SUMMARY = ("train_accuracy", "test_accuracy", "train_loss", "test_loss", "train_mse", "test_mse", "test_psnr", "noisy_psnr")
 
 
 def activations_probe(image: int) -> str:
     """The name under which a run's entry keeps the activation maps of training image `image`."""
     return f"activations-train-{image}"
+
+
+def codes_probe(layer: str, method: str, images: int) -> str:
+    """The name under which a run's entry keeps a 2-D projection of the codes of its first `images` test images."""
+    return f"codes-{layer}-{method}-{images}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,8 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         """The run's entry in results.json."""
         return {
-            "metrics": {k: self.metrics[k] for k in ("train_accuracy", "test_accuracy", "train_loss", "test_loss") if k in self.metrics},
+            "kind": self.record.get("kind", "classify"),
+            "metrics": {k: v for k, v in self.metrics.items() if k in _SUMMARY},
             "epochs": self.epochs,
             "n_train": self.dataset["n_train"],
             "n_test": self.dataset["n_test"],

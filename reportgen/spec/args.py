@@ -122,6 +122,7 @@ _READERS: dict[str, Callable[[Checker, Located, str], Any]] = {
     "class_weight": lambda c, n, p: c.choice(n, p, ("balanced",)),
     "dual": lambda c, n, p: c.choice(n, p, (True, False, "auto")),
     "lr_solver": lambda c, n, p: c.choice(n, p, ("lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")),
+    "projection": lambda c, n, p: c.choice(n, p, ("pca", "tsne")),
     "knn_weights": lambda c, n, p: c.choice(n, p, ("uniform", "distance")),
 }
 

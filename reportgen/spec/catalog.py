@@ -172,14 +172,18 @@ FIGURES: dict[str, dict[str, str]] = {
     "filters": {"run": "run", "layer": "text", "columns": "pos_int"},
     "activations": {"run": "run", "layers": "texts", "image": "nonneg_int", "columns": "pos_int"},
     "diagram": {"run": "run"},
+    "reconstructions": {"runs": "runs", "images": "pos_int"},
+    "codes": {"run": "run", "layer": "text", "method": "projection", "images": "pos_int"},
 }
 FIGURE_FORMATS = {"diagram": "svg"}  # the file a figure kind is drawn to; png otherwise
 REQUIRED_FIGURE_KEYS = {"curves": ("runs",), "weights": ("run",), "confusion": ("run",), "filters": ("run", "layer"),
-                        "activations": ("run", "layers"), "diagram": ("run",)}
+                        "activations": ("run", "layers"), "diagram": ("run",),
+                        "reconstructions": ("runs",), "codes": ("run",)}
 
 # Columns a results table may show; report.tables renders each.
 COLUMNS = ("run", "architecture", "train_accuracy", "test_accuracy", "train_loss", "test_loss", "params",
-           "epochs", "batch_size", "optimizer", "hyperparameters", "seconds", "callback", "best_epoch", "head_accuracy", "phases")
+           "epochs", "batch_size", "optimizer", "hyperparameters", "seconds", "callback", "best_epoch", "head_accuracy", "phases",
+           "test_mse", "train_mse", "test_psnr", "noisy_psnr", "code_size", "compression", "features", "estimator", "start", "data")
 DEFAULT_COLUMNS = ("run", "architecture", "params", "train_accuracy", "test_accuracy")
 
 DATA_SOURCES: dict[str, dict[str, str]] = {

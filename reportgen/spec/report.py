@@ -16,7 +16,7 @@ from .yamlsource import Located
 __all__ = ["References", "read_sections"]
 
 _BLOCKS = ("text", "markdown", "table", "convolution", "best", *catalog.FIGURES)
-_BEST = {"test_accuracy": max, "train_accuracy": max, "test_loss": min, "train_loss": min}
+_BEST = {"test_accuracy": max, "train_accuracy": max, "test_loss": min, "train_loss": min, "test_mse": min, "test_psnr": max}
 _BEST_FIELDS = ("run", "title", "value", "metric")
 
 
