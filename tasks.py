@@ -8,12 +8,14 @@ from invoke import task
 
 
 @task(help={"name": "experiment in experiments/ (e.g. demo, pw04)", "quick": "smoke build on a subset", "force": "retrain every run",
-            "mixed_precision": "train in mixed_bfloat16 (GPUs)"})
-def report(c, name, quick=False, force=False, mixed_precision=False):
+            "mixed_precision": "train in mixed_bfloat16 (GPUs)",
+            "section": "only these report sections (numbers or parts of titles, comma-separated) and the runs they need"})
+def report(c, name, quick=False, force=False, mixed_precision=False, section=""):
     """Build experiments/NAME.yaml into build/NAME/."""
     from reportgen.cli import main
 
     flags = [flag for flag, on in (("--quick", quick), ("--force", force), ("--mixed-precision", mixed_precision)) if on]
+    flags += [arg for s in section.split(",") if s.strip() for arg in ("--section", s.strip())]
     code = main(["report", name, *flags])
     if code:
         sys.exit(code)

@@ -21,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--force", action="store_true", help="retrain every run even if it is cached")
     report.add_argument("--mixed-precision", action="store_true",
                         help="train every run in mixed_bfloat16 (GPUs, CPUs with AVX-512 BF16 or AMX; part of each run's cache key)")
+    report.add_argument("--section", dest="sections", action="append", metavar="N|TITLE",
+                        help="build only this report section (its number, or part of its title) and the runs it needs; "
+                             "repeat for several; the report goes to build/NAME-sections-N/")
     report.add_argument("--out", type=Path, help="output folder (default build/NAME)")
     report.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
     validate = commands.add_parser("validate", help="check experiment files and report every problem")
@@ -36,7 +39,7 @@ def _report(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     summary = build(args.name, quick=args.quick, force=args.force, out=args.out, cache_dir=args.cache,
-                    precision="mixed_bfloat16" if args.mixed_precision else None)
+                    precision="mixed_bfloat16" if args.mixed_precision else None, sections=args.sections)
     elapsed = time.perf_counter() - start
     if summary.up_to_date:
         console.print(f"{summary.experiment}: up to date ({len(summary.cached)} runs cached), {summary.out}/report.pdf")

@@ -12,7 +12,7 @@ from pathlib import Path
 from .errors import ReportgenError
 from .run import Cache, run_experiment
 from .run.runner import plan_keys
-from .spec import ExperimentSpec, load_spec
+from .spec import ExperimentSpec, load_spec, select_sections
 
 __all__ = ["BuildSummary", "build", "resolve_experiment"]
 
@@ -45,12 +45,17 @@ def resolve_experiment(name: str, experiments: Path = Path("experiments")) -> Pa
 
 
 def build(name: str, quick: bool = False, force: bool = False, out: Path | None = None, cache_dir: Path | None = None,
-          show_progress: bool = True, precision: str | None = None) -> BuildSummary:
-    """Load the spec, train or fetch every run, draw the figures, write the report and results.json."""
+          show_progress: bool = True, precision: str | None = None, sections: list[str] | None = None) -> BuildSummary:
+    """Load the spec, train or fetch every run, draw the figures, write the report and results.json. With `sections`
+    (numbers or parts of titles), only those sections and the runs they need, into build/NAME-sections-N/."""
     path = resolve_experiment(name)
-    spec = load_spec(path).with_profile("quick" if quick else "full")
+    spec = load_spec(path)
+    spec = select_sections(spec, sections) if sections else spec
+    spec = spec.with_profile("quick" if quick else "full")
     spec = spec.with_precision(precision) if precision else spec
-    out = out or Path("build") / (spec.name if not quick else f"{spec.name}-quick")
+    suffix = "".join([f"-sections-{'-'.join(s.split('.')[0] for s in spec.selected)}" if spec.selected else "",
+                      "-quick" if quick else ""])
+    out = out or Path("build") / f"{spec.name}{suffix}"
     cache = Cache(cache_dir or Path(os.environ.get("REPORTGEN_CACHE", "build/cache")))
     summary = BuildSummary(spec.name, out)
 
@@ -82,7 +87,7 @@ def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
     html = render_html(context)
     (out / "report.html").write_text(html, encoding="utf-8")
     render_pdf(html, out, out / "report.pdf")
-    payload = {"experiment": spec.name, "profile": spec.profile, "runs": {n: r.summary() for n, r in results.items()}}
+    payload = {"experiment": spec.name, "profile": spec.profile, **({"sections": list(spec.selected)} if spec.selected else {}), "runs": {n: r.summary() for n, r in results.items()}}
     (out / "results.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 

@@ -55,7 +55,8 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
                 item = figures[(s, b)]
                 blocks.append({"kind": "figure", "number": item["number"], "src": item["file"], "figure_kind": block.options["kind"],
                                "caption": block.options["caption"] or _default_caption(block.options)})
-        sections.append({"number": s + 1, "title": section.title, "blocks": blocks})
+        number = int(spec.selected[s].split(".")[0]) if spec.selected else s + 1  # a partial build keeps the file's numbers
+        sections.append({"number": number, "title": section.title, "blocks": blocks})
     return {
         "experiment": spec.name,
         "title": spec.title,
@@ -68,6 +69,7 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
         "profile": spec.profile,
         "quick": {"train": spec.quick.train, "test": spec.quick.test, "epochs": spec.quick.epochs} if spec.profile == "quick" else None,
         "sections": sections,
+        "selected": list(spec.selected),
         "appendix": _appendix(spec, results),
     }
 

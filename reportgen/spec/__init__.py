@@ -1,6 +1,7 @@
 """Experiment specs: YAML files -> frozen, validated spec objects (pure; never imports Keras)."""
 
 from .load import load_spec
+from .select import select_sections
 from .model import (
     BlockSpec,
     CallbackSpec,
@@ -36,4 +37,5 @@ __all__ = [
     "StartSpec",
     "TrainingSpec",
     "load_spec",
+    "select_sections",
 ]

@@ -274,6 +274,7 @@ class ExperimentSpec:
     convolution: ConvolutionSpec | None = None
     sections: tuple[SectionSpec, ...] = ()
     profile: str = "full"
+    selected: tuple[str, ...] = ()  # a partial build: the sections chosen ("3. Autoencoders"); empty: all of them
 
     def with_precision(self, precision: str) -> "ExperimentSpec":
         """Every run trained at this precision (e.g. mixed_bfloat16 on a GPU); it enters each run's cache key."""
