@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(graphviz poppler-utils fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 python3-venv libreoffice-calc)
+APT_PACKAGES=(graphviz poppler-utils fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 python3-venv libreoffice-calc dataset-fashion-mnist)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
