@@ -23,7 +23,7 @@ PROBE = """\
 import json, sys
 from reportgen.cli import main
 code = main(sys.argv[1:])
-print(json.dumps({"code": code, "imported": sorted(m for m in ("keras", "tensorflow", "jax", "torch", "matplotlib") if m in sys.modules)}))
+print(json.dumps({"code": code, "imported": sorted(m for m in ("keras", "tensorflow", "jax", "torch", "matplotlib", "sklearn") if m in sys.modules)}))
 """
 
 
@@ -58,7 +58,8 @@ def _record(tmp: Path, run: dict) -> dict:
 
 def test_table_1_has_its_callback_column_and_every_run_kept_its_best_epoch(built: Path) -> None:
     runs = _results(built)
-    assert list(runs) == ["sequential", "multipath", "multifeature", "residual", "mobilenet[linear]", "mobilenet[mlp]", "efficientnet"]
+    assert list(runs) == ["sequential", "multipath", "multifeature", "residual", "mobilenet[linear]", "mobilenet[mlp]", "efficientnet",
+                          "dense_ae", "svm_codes", "svm_pixels", "conv_dae"]
     text = " ".join(page.extract_text() for page in PdfReader(built / "out" / "report.pdf").pages).replace("\n", " ")
     assert "Callback" in text and "Acc. train %" in text and "Acc. test %" in text
     for name in ("sequential", "multipath", "multifeature", "residual"):
@@ -87,6 +88,41 @@ def test_transfer_learning_trains_both_phases_on_20_food_classes(built: Path) ->
         assert record["dataset"]["classes"][0] == "dish 00"
     text = " ".join(page.extract_text() for page in PdfReader(built / "out" / "report.pdf").pages)
     assert "then top 30 layers 1 ep." in text.replace("\n", " ")
+
+
+def test_exercise_3_autoencoders_svms_and_denoising_on_the_real_notmnist_subset(built: Path) -> None:
+    runs = _results(built)
+    dense, conv = _record(built, runs["dense_ae"]), _record(built, runs["conv_dae"])
+    assert dense["kind"] == conv["kind"] == "reconstruct"
+    assert dense["code"]["size"] == 32 and dense["code"]["input_size"] == 784 and conv["code"]["shape"] == [7, 7, 128]
+    assert dense["dataset"]["classes"] == list("ABCDEFGHIJ") and dense["dataset"]["n_train_full"] == 8000
+    assert "noisy_psnr" in conv["metrics"] and "noisy_psnr" not in dense["metrics"]
+    codes, pixels = _record(built, runs["svm_codes"]), _record(built, runs["svm_pixels"])
+    assert codes["features"]["size"] == 32 and pixels["features"]["size"] == 784
+    assert codes["parents"] == {"dense_ae": runs["dense_ae"]["cache_key"]} and pixels["parents"] == {}
+    figures = sorted(p.name for p in (built / "out" / "figures").glob("*"))
+    assert sum(name.endswith("reconstructions.png") for name in figures) == 2 and any(n.endswith("codes.png") for n in figures)
+    text = " ".join(page.extract_text() for page in PdfReader(built / "out" / "report.pdf").pages).replace("\n", " ")
+    assert "24.5× (784 → 32 values; 784 B → 128 B, 6.1×)" in text  # compression in values and in bytes per image
+    assert format_percent(runs["svm_codes"]["metrics"]["test_accuracy"]) in text
+
+
+def test_exercise_3_alone_builds_without_cifar_or_food(built: Path, tmp_path: Path) -> None:
+    """`--section 3`: only the notMNIST runs (cached by the full build); no CIFAR-10, Food-101 or ImageNet weights
+    on the data path, and none read."""
+    saved = os.environ.get("REPORTGEN_DATA_PATH")
+    os.environ["REPORTGEN_DATA_PATH"] = str(tmp_path / "empty")
+    try:
+        code = main(["report", str(ROOT / "experiments" / "pw12.yaml"), "--quick", "--section", "3", "--out", str(tmp_path / "out"),
+                     "--cache", str(built / "cache")])
+    finally:
+        os.environ.pop("REPORTGEN_DATA_PATH") if saved is None else os.environ.__setitem__("REPORTGEN_DATA_PATH", saved)
+    assert code == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert list(results["runs"]) == ["dense_ae", "svm_codes", "svm_pixels", "conv_dae"]
+    assert results["sections"] == ["3. Exercise 3: autoencoders on notMNIST"]
+    text = PdfReader(tmp_path / "out" / "report.pdf").pages[0].extract_text()
+    assert "Partial build" in text and "3. Exercise 3" in text
 
 
 def test_a_cached_rerender_of_pw12_imports_no_ml_framework(built: Path) -> None:

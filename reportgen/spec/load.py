@@ -71,7 +71,9 @@ def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentS
         report = c.mapping(top["report"], "report", ("sections",), required=("sections",))
         if report is not INVALID and "sections" in report:
             layers = {name: [layer.name for layer in run.model.layers if layer.name] for name, run in (runs or {}).items()}
-            refs = References(groups, layers, path.parent, convolution is not None)
+            known = runs or {}
+            refs = References(groups, layers, path.parent, convolution is not None, {n: r.kind for n, r in known.items()},
+                              {n: r.code for n, r in known.items() if r.code})
             sections = read_sections(c, report["sections"], "report.sections", refs)
     parts = [*text.values(), authors, date, datasets, quick, runs, convolution, sections]
     if any(p is INVALID for p in parts) or (isinstance(authors, tuple) and INVALID in authors):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,15 @@ class References:
     layers: dict[str, list[str]]  # run -> its named layers
     base: Path  # Markdown files are read relative to the experiment file
     convolution: bool = False
+    kinds: dict[str, str] = field(default_factory=dict)  # run -> what it fits (classify, reconstruct, estimator)
+    codes: dict[str, str] = field(default_factory=dict)  # run -> its `code:` layer
+
+
+_NEEDS = {  # figure kind -> the run kinds it can show
+    "reconstructions": ("reconstruct",), "codes": ("classify", "reconstruct"), "activations": ("classify", "reconstruct"),
+    "diagram": ("classify", "reconstruct"), "filters": ("classify", "reconstruct"), "weights": ("classify", "reconstruct"),
+    "confusion": ("classify", "estimator"),
+}
 
 
 def _runs(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> list[str] | Any:
@@ -103,6 +112,15 @@ def _figure(c: Checker, kind: str, node: Located, path: str, refs: References) -
         options["layers"] = INVALID if items is INVALID else [
             _layer(c, item, f"{path}.layers[{i}]", options.get("run"), refs) for i, item in enumerate(items)]
     ok = all(v is not INVALID and (not isinstance(v, list) or INVALID not in v) for v in options.values())
+    if ok and refs.kinds and kind in _NEEDS:
+        shown = options.get("runs") or [options["run"]]
+        wrong = [name for name in shown if refs.kinds.get(name, "classify") not in _NEEDS[kind]]
+        if wrong:
+            key = "runs" if "runs" in entries else "run"
+            return c.fail(entries[key].mark, f"{path}.{key}", f"expected runs that {kind} can show ({' or '.join(_NEEDS[kind])} "
+                                                              f"runs). Received: '{wrong[0]}', a {refs.kinds[wrong[0]]} run")
+        if kind == "codes" and "layer" not in options and not refs.codes.get(options["run"]):
+            return c.fail(node.mark, path, f"expected `layer:` (run '{options['run']}' declares no `code:` layer)")
     return BlockSpec("figure", {"kind": kind, **options}) if ok else INVALID
 
 
