@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -27,13 +27,19 @@ class Parent:
     max_value: int
     layers: tuple[str, ...] = ()  # the trained model's layer names in order (its record), to match arrays by position
     arrays: Mapping[str, np.ndarray] | None = None  # 'weights/<layer>/<i>' of the trained model; None: not trained yet
+    parents: Mapping[str, "Parent"] = field(default_factory=dict)  # its own parents: a base it was built on
 
 
 def parent_model(parent: Parent, base: Path | None = None) -> keras.Model:
     """The parent's model built from its spec; with its trained weights when the parent has them. Weights are
     matched by position (the trained model's layer names are read from its record), so Keras' automatic names
     never matter; no saved model is deserialised."""
-    model = build_model(parent.run.model, parent.dataset, parent.input_shape, parent.max_value, parent.run.name, base=base)
+    start = parent.run.start
+    inherited = None
+    if start and start.upto:  # the parent was itself built on a base: rebuilt the same way (its weights come next)
+        inherited = base_of(start, parent.parents[start.run], parent.input_shape, base)
+    model = build_model(parent.run.model, parent.dataset, parent.input_shape, parent.max_value, parent.run.name, base=base,
+                        start=inherited)
     if parent.arrays is None:
         return model
     built = [layer for layer in model.layers if layer.name not in PREPROCESSING]

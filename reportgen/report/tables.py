@@ -78,7 +78,9 @@ def _code(res: Result) -> Mapping[str, Any]:
 
 def _code_size(res: Result) -> str:
     code = _code(res)
-    return f"{code['size']:,} ({'x'.join(map(str, code['shape']))})" if code else "n/a"
+    if not code:
+        return "n/a"
+    return f"{code['size']:,} ({'x'.join(map(str, code['shape']))})" if len(code["shape"]) > 1 else f"{code['size']:,}"
 
 
 def _compression(res: Result) -> str:
@@ -86,8 +88,13 @@ def _compression(res: Result) -> str:
     code = _code(res)
     if not code:
         return "n/a"
-    return (f"{code['input_size'] / code['size']:.1f}× ({code['input_size']:,} → {code['size']:,} values; "
-            f"{code['input_bytes']:,} B → {code['bytes']:,} B, {code['input_bytes'] / code['bytes']:.1f}×)")
+    return (f"{_ratio(code['input_size'] / code['size'])} ({code['input_size']:,} → {code['size']:,} values; "
+            f"{code['input_bytes']:,} B → {code['bytes']:,} B, {_ratio(code['input_bytes'] / code['bytes'])})")
+
+
+def _ratio(r: float) -> str:
+    """24.5×, or 0.031× for a code larger than its image (no compression at all)."""
+    return f"{r:.1f}×" if r >= 1 else f"{r:.2g}×"
 
 
 def _features(res: Result) -> str:

@@ -60,13 +60,19 @@ def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: 
                 problems.append(shapes[dataset_name])
         return shapes[dataset_name]
 
+    def untrained(name: str) -> Parent:
+        """A parent as built before it trains (its own base included), on its dataset's shape."""
+        run = spec.runs[name]
+        shape = shape_of(run.dataset)
+        return Parent(run, spec.datasets[run.dataset], shape.image_shape, 255, parents={p: untrained(p) for p in run.parents()})
+
     for name in names:
         run = spec.runs[name]
         shape = shape_of(run.dataset)
-        parents = {p: shape_of(spec.runs[p].dataset) for p in run.parents()}
+        parents = {p: shape_of(spec.runs[p].dataset) for p in _ancestors(spec, name)}
         if isinstance(shape, str) or any(isinstance(s, str) for s in parents.values()):
             continue
-        parents = {p: Parent(spec.runs[p], spec.datasets[spec.runs[p].dataset], s.image_shape, 255) for p, s in parents.items()}
+        parents = {p: untrained(p) for p in run.parents()}
         try:
             if run.kind == "estimator":
                 _check_features(run, shape, parents)
@@ -84,6 +90,13 @@ def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: 
     keras.backend.clear_session()  # names and state of the checked models do not leak into the trained ones
     if problems:
         raise SpecError(sorted(dict.fromkeys(problems), key=_position))
+
+
+def _ancestors(spec: ExperimentSpec, name: str) -> list[str]:
+    out: list[str] = []
+    for parent in spec.runs[name].parents():
+        out += [parent, *_ancestors(spec, parent)]
+    return out
 
 
 def _check_features(run: RunSpec, shape: DataShape, parents: dict) -> None:

@@ -147,6 +147,7 @@ def _parent(spec: ExperimentSpec, name: str, entry: str, cache: Cache) -> Any:
     from ..model import Parent
 
     record = cache.read(entry)
+    ancestors = {parent: _parent(spec, parent, key, cache) for parent, key in record.get("parents", {}).items()}
     return Parent(spec.runs[name], spec.datasets[spec.runs[name].dataset], tuple(record["input_shape"]),
                   int(record["dataset"].get("max_value", 255)), tuple(layer["name"] for layer in record["layers"]),
-                  cache.arrays(entry))
+                  cache.arrays(entry), ancestors)

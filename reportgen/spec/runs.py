@@ -119,7 +119,12 @@ def _fine_tune(c: Checker, node: Located, path: str) -> FineTuneSpec | Any:
 
 
 def _reconstruction(c: Checker, values: dict[str, Any], marks: dict[str, tuple[Located, str]]) -> bool:
-    """An autoencoder's loss and metrics compare images: MSE by default, never a classification loss or accuracy."""
+    """An autoencoder's loss and metrics compare images: MSE by default, never a classification loss or accuracy. The
+    file's defaults for classifiers (`training:` at the top) do not apply to it; its own settings must fit it."""
+    for key, fits in (("loss", lambda v: v in catalog.RECONSTRUCTION_LOSSES),
+                      ("metrics", lambda v: all(m in catalog.RECONSTRUCTION_METRICS for m in v))):
+        if key in values and marks[key][1].startswith("training.") and not fits(values[key]):
+            del values[key]  # a classifier's default, written for the file's other runs
     values.setdefault("loss", "mean_squared_error")
     values.setdefault("metrics", ())
     ok = True
