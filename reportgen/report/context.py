@@ -166,7 +166,7 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
             "data": run_data(run, data),
             "validation": run.training.validation,
             "seed": run.training.seed,
-            "params": f"{result.params:,}",
+            "params": "n/a" if run.kind == "estimator" else f"{result.params:,}",
             "layers": [f"{layer['name']} {layer['weights']:,} + {layer['biases']:,} = {layer['params']:,}"
                        for layer in result.layers if layer["params"]],
             "seconds": f"{result.seconds:.1f}",

@@ -38,7 +38,7 @@ def run_architecture(run: RunSpec) -> str:
         return f"{estimator_text(run)} on {_features(run)}"
     body = architecture(run.model)
     if run.start and run.start.upto:
-        return f"[{run.start.run} up to {run.start.upto}] → {body}"
+        return f"[{run.start.run} up to {run.start.upto}]; {body}"
     return body
 
 

@@ -101,3 +101,28 @@ def test_every_figure_kind_has_its_own_default_caption() -> None:
     captions = {kind: _default_caption({"kind": kind, **options}) for kind in catalog.FIGURES}
     assert len(set(captions.values())) == len(catalog.FIGURES)
     assert "training image 3" in captions["activations"] and "conv1" in captions["filters"]
+
+
+def test_autoencoder_estimator_and_inherited_runs_in_the_sheets_words() -> None:
+    """What a grader reads of sat-pa3's and pw12's new run kinds: codes, compression, denoising, features, starts."""
+    spec = load_spec(ROOT / "experiments" / "sat-pa3.yaml")
+    results = fake_results(spec)
+    results["m1"].record = {"code": {"layer": "code", "shape": [7, 7, 128], "size": 6272, "bytes": 25088, "input_size": 784,
+                                     "input_bytes": 784}}
+    results["m1"].metrics = {"test_mse": 0.01234, "test_psnr": 21.04, "noisy_psnr": 9.46}
+    results["m1"].dataset = {**results["m1"].dataset, "n_train": 5000, "pool": ["train", "test"]}
+    table = make_table(["m1"], ["code_size", "compression", "test_mse", "test_psnr", "noisy_psnr", "data"], spec.runs, results)
+    assert table["rows"] == [["6,272 (7x7x128)", "0.12× (784 → 6,272 values; 784 B → 25,088 B, 0.031×)", "0.0123", "21.0", "9.5",
+                              "images of train + test (5,000), labels unused; test metrics not held out"]]
+    table = make_table(["m3", "dnn_pretrained"], ["architecture", "start", "params"], spec.runs, results)
+    assert table["rows"][0][0] == "[m1 up to code]; DENSE 64, relu; DENSE 64, relu; DENSE 10, softmax"
+    assert [row[1] for row in table["rows"]] == ["m1 up to code, trainable", "dense_dae's dense1, dense2, dense3, trainable"]
+
+    pw12 = load_spec(ROOT / "experiments" / "pw12.yaml")
+    results = fake_results(pw12)
+    results["dense_ae"].record = {"code": {"layer": "code", "shape": [32], "size": 32, "bytes": 128, "input_size": 784, "input_bytes": 784}}
+    results["svm_codes"].record = {"features": {"source": "dense_ae.code", "size": 32}}
+    row = make_table(["dense_ae"], ["code_size", "compression"], pw12.runs, results)["rows"][0]
+    assert row == ["32", "24.5× (784 → 32 values; 784 B → 128 B, 6.1×)"]
+    row = make_table(["svm_codes"], ["architecture", "features", "params", "estimator"], pw12.runs, results)["rows"][0]
+    assert row == ["SVC() on codes of dense_ae (its code layer)", "dense_ae.code (32)", "n/a", "SVC()"]
