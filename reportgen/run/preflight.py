@@ -32,8 +32,10 @@ def _output_problem(run: RunSpec, shape: tuple, data: DataShape) -> str | None:
                 f"{math.prod(data.image_shape)} values), the image it reconstructs. Received: {got}")
     if len(shape) == 2 and shape[-1] == data.n_classes:
         return None
+    image = tuple(shape[1:]) == tuple(data.image_shape) or (len(shape) == 2 and shape[1] == math.prod(data.image_shape))
+    hint = "; an autoencoder says `task: reconstruct`" if image else ""
     return (f"{layer.where or run.name}: expected an output of {data.n_classes} units, one per class of the dataset "
-            f"(for {run.training.loss}). Received: {got}")
+            f"(for {run.training.loss}). Received: {got}{hint}")
 
 
 def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: Path | None = None) -> None:

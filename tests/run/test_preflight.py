@@ -149,3 +149,17 @@ def test_a_layer_named_like_the_input_layers_is_a_located_error(tmp_path: Path, 
     err = capsys.readouterr().err
     line = _at(text, "Dense", "ok:").split(":")[0]
     assert re.match(rf"^(?:.*/)?named\.yaml:{line}:\d+: runs\.ok\.model\[0\]", err), err  # at the layer's line, whatever column
+
+
+def test_an_autoencoder_written_as_a_classifier_is_stopped_before_training_with_a_hint(tmp_path: Path) -> None:
+    """The issue's new user: an autoencoder in the classifier's schema used to die in TensorFlow with no position."""
+    file = tmp_path / "ae.yaml"
+    file.write_text(HEAD + "  ae:\n    dataset: images\n    model: [Flatten, {Dense: 16}, {Dense: {units: 64, activation: sigmoid}}, "
+                           "{Reshape: [8, 8, 1]}]\n")
+    with pytest.raises(SpecError) as info:
+        check_models(load_spec(file))
+    (problem,) = info.value.problems
+    assert re.match(rf"{re.escape(str(file))}:\d+:\d+: runs.ae.model\[3\]: expected an output of 10 units", problem)
+    assert problem.endswith("Received: output shape (None, 8, 8, 1); an autoencoder says `task: reconstruct`")
+    file.write_text(file.read_text().replace("  ae:\n", "  ae:\n    task: reconstruct\n"))
+    check_models(load_spec(file))  # the same model as an autoencoder builds
