@@ -54,7 +54,7 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
             else:
                 item = figures[(s, b)]
                 blocks.append({"kind": "figure", "number": item["number"], "src": item["file"], "figure_kind": block.options["kind"],
-                               "caption": block.options["caption"] or _default_caption(block.options)})
+                               "caption": block.options["caption"] or _default_caption(_shown(block.options, results))})
         number = int(spec.selected[s].split(".")[0]) if spec.selected else s + 1  # a partial build keeps the file's numbers
         sections.append({"number": number, "title": section.title, "blocks": blocks})
     return {
@@ -128,6 +128,15 @@ def _convolution(spec: ExperimentSpec, tables_before: int) -> dict[str, Any]:
     return out
 
 
+def _shown(options: Mapping[str, Any], results: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A codes figure projects at most the test set: its caption says how many images it shows."""
+    if options["kind"] == "codes" and options["run"] in results:
+        n_test = results[options["run"]].dataset.get("n_test")
+        if n_test is not None:
+            return {**options, "images": min(options.get("images", 2000), n_test)}
+    return options
+
+
 def _default_caption(options: Mapping[str, Any]) -> str:
     kind = options["kind"]
     if kind == "curves":
@@ -146,7 +155,8 @@ def _default_caption(options: Mapping[str, Any]) -> str:
                 "the noisy input it received above its reconstruction.")
     if kind == "codes":
         method = "t-SNE" if options.get("method") == "tsne" else "PCA"
-        return (f"Codes of the first {options.get('images', 2000):,} test images by {options['run']}, projected to 2-D by "
+        layer = f"layer {options['layer']}" if options.get("layer") else "its code layer"
+        return (f"Codes of the first {options.get('images', 2000):,} test images by {options['run']} ({layer}), projected to 2-D by "
                 f"{method}, coloured by class.")
     if kind == "diagram":
         return f"Architecture of {options['run']}: each layer with its input and output shapes (drawn by Keras' plot_model and Graphviz)."

@@ -24,6 +24,8 @@ def _features(run: RunSpec) -> str:
 def start_text(run: RunSpec) -> str:
     """Where the weights start: 'fresh', 'm1 up to enc3, frozen', 'ae's dense1, dense2, trainable'."""
     start = run.start
+    if run.kind == "estimator":
+        return "n/a (fitted on its features)"
     if start is None:
         return "fresh"
     state = "trainable" if start.trainable else "frozen"
