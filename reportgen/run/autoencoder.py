@@ -11,7 +11,7 @@ import numpy as np
 from ..model import decoder, encoder
 from .job import Job
 from .noise import add_noise
-from .train import _EVAL_BATCH, compiled_model, fit_model, model_record, scores, weight_arrays
+from .train import _EVAL_BATCH, compiled_model, fit_model, model_record, scores, train_started, weight_arrays
 
 __all__ = ["SAMPLES", "psnr", "train_autoencoder"]
 
@@ -38,6 +38,7 @@ def _errors(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def train_autoencoder(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], keras.Model]:
     run, data, t = job.run, job.data, job.run.training
     model = compiled_model(run, job.dataset, data.x_train.shape[1:], data.max_value, job.base, job.parents)
+    train_started(job)
     shape = tuple(model.output.shape[1:])
     y_train = _targets(data.x_train, data.max_value, job.dataset.scale, shape)
     y_test = _targets(data.x_test, data.max_value, job.dataset.scale, shape)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RunError
+from .events import FitStarted
 from .job import Job
 
 __all__ = ["ESTIMATOR_CLASSES", "estimator_class", "features_of", "fit_estimator", "pixels"]
@@ -66,7 +67,7 @@ def make_estimator(job: Job) -> Any:
 def fit_estimator(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], None]:
     data = job.data
     spec = job.run.estimator
-    job.progress.start_fit(job.run.name, f"{spec.kind} on {len(data.x_train):,} images")
+    job.emit(FitStarted(job.run.name, f"{spec.kind} on {len(data.x_train):,} images"))
     start = time.perf_counter()
     x_train, x_test, source = features_of(job)
     extracted = time.perf_counter() - start

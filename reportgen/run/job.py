@@ -1,13 +1,14 @@
-"""Job: everything one run's trainer receives (picklable specs and arrays; no cache, no UI object but progress)."""
+"""Job: everything one run's trainer receives (specs, arrays, its parents' weights, an event sink; no cache, no UI)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..data import Dataset
 from ..spec import DatasetSpec, RunSpec
+from .events import Emit
 
 if TYPE_CHECKING:  # model.inherit imports Keras; a Job is made before Keras is
     from ..model import Parent
@@ -22,7 +23,7 @@ class Job:
     run: RunSpec
     dataset: DatasetSpec
     data: Dataset
-    progress: Any  # run.progress.TrainingProgress: start/step/end_epoch events
+    emit: Emit  # progress events (run.events); the CLI draws them
     workdir: Path
     base: Path | None = None  # the experiment's folder (weights files)
     parents: dict[str, "Parent"] = field(default_factory=dict)

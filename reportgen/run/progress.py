@@ -1,4 +1,4 @@
-"""Rich progress for training: run i of n, epoch, loss, accuracy and ETA; quiet lines when not a terminal."""
+"""Rich progress drawn from training's events: run i of n, epoch, loss, accuracy and ETA; plain lines when not a terminal."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from .events import EpochEnded, Event, FitStarted, RunStarted, Step
 
 __all__ = ["TrainingProgress", "console"]
 
@@ -44,6 +46,17 @@ class TrainingProgress:
 
     def __exit__(self, *exc: Any) -> None:
         self._progress.__exit__(*exc)
+
+    def handle(self, event: Event) -> None:
+        """Draw one progress event of the run being trained (run.events)."""
+        if isinstance(event, Step):
+            self.step(event.done, event.epoch, event.logs)
+        elif isinstance(event, EpochEnded):
+            self.end_epoch(event.epoch, event.logs)
+        elif isinstance(event, RunStarted):
+            self.start_run(event.name, event.epochs, event.steps_per_epoch)
+        elif isinstance(event, FitStarted):
+            self.start_fit(event.name, event.what)
 
     def start_run(self, name: str, epochs: int, steps_per_epoch: int) -> None:
         self.index += 1

@@ -127,9 +127,7 @@ def _train(spec: ExperimentSpec, planned: PlannedRun, data: _Data, cache: Cache,
     dataset = data.load(run.dataset)
     prepared = prepare_run(dataset, run)
     parents = {name: _parent(spec, name, entry, cache) for name, entry in planned.parents.items()}
-    if run.kind != "estimator":
-        progress.start_run(planned.name, run.training.total_epochs, max(1, -(-len(prepared.x_train) // run.training.batch_size)))
-    job = Job(run, dataset_spec, prepared, progress, workdir, Path(spec.file).parent, parents)
+    job = Job(run, dataset_spec, prepared, progress.handle, workdir, Path(spec.file).parent, parents)
     record, arrays, model = trainer(run.kind)(job)
     record.update(
         name=planned.name,

@@ -16,9 +16,9 @@ from ..errors import RunError
 from ..model import Parent, base_of, build_model, copy_layers, count_params_by_layer
 from ..spec import CallbackSpec, DatasetSpec, RunSpec
 from .job import Job
-from .progress import TrainingProgress
+from .events import Emit, EpochEnded, RunStarted, Step
 
-__all__ = ["Fitted", "compile_options", "compiled_model", "devices", "fit_model", "train_classifier", "weight_arrays"]
+__all__ = ["Fitted", "compile_options", "compiled_model", "devices", "fit_model", "train_classifier", "train_started", "weight_arrays"]
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
 
@@ -27,9 +27,9 @@ _EVAL_BATCH = 1024
 
 
 class _ProgressCallback(keras.callbacks.Callback):
-    def __init__(self, progress: TrainingProgress, steps_per_epoch: int):
+    def __init__(self, emit: Emit, steps_per_epoch: int):
         super().__init__()
-        self.progress = progress
+        self.emit = emit
         self.steps = steps_per_epoch
         self.epoch = 0
 
@@ -37,11 +37,11 @@ class _ProgressCallback(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        self.progress.step(self.epoch * self.steps + batch + 1, self.epoch, _floats(logs))
+        self.emit(Step(self.epoch * self.steps + batch + 1, self.epoch, _floats(logs)))
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        self.progress.step((epoch + 1) * self.steps, epoch, _floats(logs))
-        self.progress.end_epoch(epoch, _floats(logs))
+        self.emit(Step((epoch + 1) * self.steps, epoch, _floats(logs)))
+        self.emit(EpochEnded(epoch, _floats(logs)))
 
 
 def _floats(logs: Any) -> dict[str, float]:
@@ -126,9 +126,8 @@ def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test:
         fit["validation_data"] = (x_test, y_test)
     elif isinstance(t.validation, float):
         fit["validation_split"] = t.validation
-    n_fit = len(x) if not isinstance(t.validation, float) else int(len(x) * (1 - t.validation))
-    steps = max(1, -(-n_fit // t.batch_size))
-    callbacks = [_ProgressCallback(job.progress, steps), *(_callback(c, job.workdir) for c in t.callbacks)]
+    steps = _steps(job, len(x))
+    callbacks = [_ProgressCallback(job.emit, steps), *(_callback(c, job.workdir) for c in t.callbacks)]
     start = time.perf_counter()
     phases: list[dict[str, Any]] = []
     history = _fit(run, model, x, y, 0, t.epochs, callbacks, fit).history
@@ -146,6 +145,18 @@ def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test:
     return Fitted({k: [float(v) for v in values] for k, values in history.items()}, phases, kept, seconds)
 
 
+def train_started(job: Job) -> None:
+    """Tell the UI a Keras run starts: its epochs and steps per epoch."""
+    job.emit(RunStarted(job.run.name, job.run.training.total_epochs, _steps(job, len(job.data.x_train))))
+
+
+def _steps(job: Job, n: int) -> int:
+    """Steps per epoch (the validation split, if any, taken out)."""
+    t = job.run.training
+    n_fit = n if not isinstance(t.validation, float) else int(n * (1 - t.validation))
+    return max(1, -(-n_fit // t.batch_size))
+
+
 def weight_arrays(model: keras.Model) -> dict[str, np.ndarray]:
     """Every layer's weights as 'weights/<layer>/<i>' (what figures read, and what children start from)."""
     return {f"weights/{layer.name}/{i}": np.asarray(w) for layer in model.layers for i, w in enumerate(layer.get_weights())}
@@ -160,6 +171,7 @@ def train_classifier(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], k
     in the job's work folder (and returned, for its probes)."""
     run, data = job.run, job.data
     model = compiled_model(run, job.dataset, data.x_train.shape[1:], data.max_value, job.base, job.parents)
+    train_started(job)
     n_classes = len(data.class_names)
     y_train, y_test = _labels(data.y_train, job.dataset, n_classes), _labels(data.y_test, job.dataset, n_classes)
     fitted = fit_model(job, model, data.x_train, y_train, data.x_test, y_test)
