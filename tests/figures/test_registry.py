@@ -14,10 +14,35 @@ from reportgen.figures import FIGURES, normalise_per_channel
 
 
 def test_known_kinds_and_unknown_kind_message():
-    assert FIGURES.names() == ["activations", "confusion", "curves", "diagram", "filters", "weights"]
-    with pytest.raises(KeyError, match=r"unknown figure kind 'curve'; known: activations, confusion, curves, diagram, filters, weights\. "
-                                       r"Did you mean 'curves'\?"):
+    from reportgen.spec import catalog
+
+    assert FIGURES.names() == ["activations", "codes", "confusion", "curves", "diagram", "filters", "reconstructions", "weights"]
+    assert FIGURES.names() == sorted(catalog.FIGURES)  # every kind a file may name can be drawn
+    with pytest.raises(KeyError, match=r"unknown figure kind 'curve'; known: activations, codes, confusion, curves, diagram, filters, "
+                                       r"reconstructions, weights\. Did you mean 'curves'\?"):
         FIGURES.get("curve")
+
+
+def test_reconstructions_adapter_scales_by_the_datas_maximum_and_shows_noisy_inputs_of_denoising_runs():
+    from reportgen.figures.reconstructions import panel_images
+
+    rng = np.random.default_rng(0)
+    original = rng.integers(0, 17, size=(4, 8, 8, 1)).astype(np.uint8)  # digits: pixels 0..16
+    noisy = np.clip(original.astype(int) + 3, 0, 16).astype(np.uint8)
+    output = rng.random((4, 8, 8, 1)).astype(np.float32)
+    plain = make_result("ae", arrays={"samples/original": original, "samples/input": original, "samples/output": output})
+    dae = make_result("dae", arrays={"samples/original": original, "samples/input": noisy, "samples/output": output})
+    for result, noise in ((plain, None), (dae, 0.3)):
+        result.record.update(run={"noise": noise} if noise else {}, dataset={"classes": list("0123456789"), "max_value": 16})
+    fig = FIGURES.get("reconstructions")({"runs": ["ae", "dae"], "images": 4}, {"ae": plain, "dae": dae})
+    panels = panel_images(fig)
+    assert max(r for r, _ in panels) == 3  # original; ae's reconstruction; dae's noisy input and reconstruction
+    np.testing.assert_allclose(np.squeeze(panels[(0, 2)]), original[2, ..., 0] / 16, rtol=1e-6)
+    np.testing.assert_allclose(np.squeeze(panels[(2, 1)]), noisy[1, ..., 0] / 16, rtol=1e-6)
+    other = make_result("other", arrays={"samples/original": original[::-1].copy(), "samples/input": original, "samples/output": output})
+    other.record.update(dataset={"classes": list("0123456789"), "max_value": 16})
+    with pytest.raises(RenderError, match="reconstructs other test images than 'ae'"):
+        FIGURES.get("reconstructions")({"runs": ["ae", "other"]}, {"ae": plain, "other": other})
 
 
 def test_curves_adapter_labels_runs_by_name(results):
