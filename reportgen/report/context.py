@@ -174,7 +174,7 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
             "architecture": run_architecture(run),
             "hyperparameters": run_training(run, result.epochs),
             "data": run_data(run, data),
-            "validation": run.training.validation,
+            "validation": "n/a" if run.kind == "estimator" else run.training.validation,
             "seed": run.training.seed,
             "params": "n/a" if run.kind == "estimator" else f"{result.params:,}",
             "layers": [f"{layer['name']} {layer['weights']:,} + {layer['biases']:,} = {layer['params']:,}"
