@@ -125,6 +125,8 @@ def _reconstruction(c: Checker, values: dict[str, Any], marks: dict[str, tuple[L
                       ("metrics", lambda v: all(m in catalog.RECONSTRUCTION_METRICS for m in v))):
         if key in values and marks[key][1].startswith("training.") and not fits(values[key]):
             del values[key]  # a classifier's default, written for the file's other runs
+    if "callbacks" in values and marks["callbacks"][1].startswith("training."):  # e.g. a checkpoint on val_accuracy
+        values["callbacks"] = tuple(c for c in values["callbacks"] if "accuracy" not in str(c.args.get("monitor", "")))
     values.setdefault("loss", "mean_squared_error")
     values.setdefault("metrics", ())
     ok = True

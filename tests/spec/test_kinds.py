@@ -155,6 +155,10 @@ def test_the_files_classifier_defaults_do_not_reach_an_autoencoder(tmp_path: Pat
     spec = load_spec(_file(tmp_path, text))
     assert (spec.runs["ae"].training.loss, spec.runs["ae"].training.metrics) == ("mean_squared_error", ())
     assert (spec.runs["clf"].training.loss, spec.runs["clf"].training.metrics) == ("categorical_crossentropy", ("accuracy",))
+    checkpoint = "callbacks: [ModelCheckpoint: {monitor: val_accuracy, save_best_only: true}, EarlyStopping: {patience: 2}]"
+    spec = load_spec(_file(tmp_path, text.replace("training: {epochs: 1,", "training: {epochs: 1, " + checkpoint + ",")))
+    assert [c.kind for c in spec.runs["ae"].training.callbacks] == ["EarlyStopping"]  # no accuracy to monitor
+    assert [c.kind for c in spec.runs["clf"].training.callbacks] == ["ModelCheckpoint", "EarlyStopping"]
     kept = HEAD.replace("training: {epochs: 1}", "training: {epochs: 1, loss: binary_crossentropy, metrics: [mean_absolute_error]}")
     assert load_spec(_file(tmp_path, kept)).runs["ae"].training.loss == "binary_crossentropy"
 
