@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ..errors import RenderError
 from ..registry import Registry
-from ..run.result import DIAGRAM_PROBE, RunResult, activations_probe, codes_probe
+from ..run.result import CODES_IMAGES, DIAGRAM_PROBE, RunResult, activations_probe, codes_probe
 from .activations import make_activations
 from .codes import make_codes
 from .confusion import make_confusion
@@ -172,7 +172,7 @@ def codes(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     result = _result("codes", results, options["run"])
     layer = options.get("layer") or (result.record.get("code") or {}).get("layer")
     method = options.get("method", "pca")
-    name = codes_probe(str(layer), method, options.get("images", 2000))
+    name = codes_probe(str(layer), method, options.get("images", CODES_IMAGES))
     try:
         probe = result.probe(name)
     except (KeyError, FileNotFoundError) as exc:

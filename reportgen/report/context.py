@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from ..exercises import solve_conv1d, solve_conv2d
 from ..spec import ExperimentSpec, catalog
+from ..spec.figurekinds import CODES_IMAGES, FIGURE_KINDS
 from .markdown import markdown_to_html
 from .runs import run_architecture, run_data, run_training
 from .tables import format_percent, make_table
@@ -133,34 +134,12 @@ def _shown(options: Mapping[str, Any], results: Mapping[str, Any]) -> Mapping[st
     if options["kind"] == "codes" and options["run"] in results:
         n_test = results[options["run"]].dataset.get("n_test")
         if n_test is not None:
-            return {**options, "images": min(options.get("images", 2000), n_test)}
+            return {**options, "images": min(options.get("images", CODES_IMAGES), n_test)}
     return options
 
 
 def _default_caption(options: Mapping[str, Any]) -> str:
-    kind = options["kind"]
-    if kind == "curves":
-        return f"Loss and accuracy per epoch of {', '.join(options['runs'])} (solid: train, dashed: validation)."
-    if kind == "weights":
-        return f"Weights of {options['run']}, one image per class, normalised per channel to 0-255."
-    if kind == "filters":
-        return f"Filters of layer {options['layer']} of {options['run']}."
-    if kind == "activations":
-        return (f"Activation maps of training image {options.get('image', 12)} at the outputs of "
-                f"{', '.join(options['layers'])} of {options['run']}, one panel per channel.")
-    if kind == "confusion":
-        return f"Confusion matrix of {options['run']} on the test set."
-    if kind == "reconstructions":
-        return (f"Test images (top row) and their reconstructions by {', '.join(options['runs'])}; a denoising run shows "
-                "the noisy input it received above its reconstruction.")
-    if kind == "codes":
-        method = "t-SNE" if options.get("method") == "tsne" else "PCA"
-        layer = f"layer {options['layer']}" if options.get("layer") else "its code layer"
-        return (f"Codes of the first {options.get('images', 2000):,} test images by {options['run']} ({layer}), projected to 2-D by "
-                f"{method}, coloured by class.")
-    if kind == "diagram":
-        return f"Architecture of {options['run']}: each layer with its input and output shapes (drawn by Keras' plot_model and Graphviz)."
-    raise KeyError(f"no default caption for figure kind '{kind}'")
+    return FIGURE_KINDS[options["kind"]].caption(options)
 
 
 def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any]:

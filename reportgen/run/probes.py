@@ -8,32 +8,23 @@ import numpy as np
 
 from ..errors import RunError
 from ..spec import ExperimentSpec
-from .result import DIAGRAM_PROBE, activations_probe, codes_probe
+from ..spec.figurekinds import CODES_IMAGES, DIAGRAM_PROBE, FIGURE_KINDS
 
 __all__ = ["CODES_IMAGES", "activation_maps", "code_projection", "compute_probe", "diagram_dot", "wanted_probes"]
 
-CODES_IMAGES = 2000  # test images whose codes a codes figure projects, by default
-
 
 def wanted_probes(spec: ExperimentSpec) -> dict[str, dict[str, list[str]]]:
-    """{run: {probe name: the arrays it must hold}} for every activations and diagram figure of the report."""
+    """{run: {probe name: the arrays it must hold}} for every figure of the report whose kind declares a probe."""
     wanted: dict[str, dict[str, list[str]]] = {}
     for section in spec.sections:
         for block in section.blocks:
-            if block.kind != "figure":
+            kind = FIGURE_KINDS.get(block.options.get("kind")) if block.kind == "figure" else None
+            if kind is None or kind.probe is None:
                 continue
-            kind = block.options["kind"]
-            if kind == "activations":
-                probe = activations_probe(block.options.get("image", 12))
-                layers = wanted.setdefault(block.options["run"], {}).setdefault(probe, ["image"])
-                layers.extend(layer for layer in block.options["layers"] if layer not in layers)
-            elif kind == "diagram":
-                wanted.setdefault(block.options["run"], {})[DIAGRAM_PROBE] = ["dot"]
-            elif kind == "codes":
-                run = spec.runs[block.options["run"]]
-                probe = codes_probe(block.options.get("layer") or run.code, block.options.get("method", "pca"),
-                                    block.options.get("images", CODES_IMAGES))
-                wanted.setdefault(run.name, {})[probe] = ["points", "labels"]
+            run = block.options["run"]
+            for probe, arrays in kind.probe(block.options, spec.runs[run]).items():
+                held = wanted.setdefault(run, {}).setdefault(probe, [])
+                held.extend(array for array in arrays if array not in held)
     return wanted
 
 

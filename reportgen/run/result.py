@@ -8,22 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from ..spec.figurekinds import CODES_IMAGES, DIAGRAM_PROBE, activations_probe, codes_probe
 from .cache import Cache
 
-__all__ = ["DIAGRAM_PROBE", "RunResult", "activations_probe", "codes_probe"]
+__all__ = ["CODES_IMAGES", "DIAGRAM_PROBE", "RunResult", "activations_probe", "codes_probe"]
 
-DIAGRAM_PROBE = "diagram"  # the model drawn as Graphviz DOT
 _SUMMARY = ("train_accuracy", "test_accuracy", "train_loss", "test_loss", "train_mse", "test_mse", "test_psnr", "noisy_psnr")
-
-
-def activations_probe(image: int) -> str:
-    """The name under which a run's entry keeps the activation maps of training image `image`."""
-    return f"activations-train-{image}"
-
-
-def codes_probe(layer: str, method: str, images: int) -> str:
-    """The name under which a run's entry keeps a 2-D projection of the codes of its first `images` test images."""
-    return f"codes-{layer}-{method}-{images}"
 
 
 @dataclass(frozen=True)

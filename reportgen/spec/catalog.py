@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .figurekinds import FIGURE_KINDS
+
 __all__ = [
     "ACTIVATIONS",
     "CALLBACKS",
@@ -164,21 +166,10 @@ CALLBACKS: dict[str, dict[str, str]] = {
     "ModelCheckpoint": {"monitor": "monitor", "save_best_only": "bool", "mode": "mode"},
 }
 
-# Each figure kind and the keys its YAML block takes (besides `caption`).
-FIGURES: dict[str, dict[str, str]] = {
-    "curves": {"runs": "runs", "metrics": "metrics"},
-    "weights": {"run": "run", "layer": "text", "columns": "pos_int"},
-    "confusion": {"run": "run", "normalize": "bool"},
-    "filters": {"run": "run", "layer": "text", "columns": "pos_int"},
-    "activations": {"run": "run", "layers": "texts", "image": "nonneg_int", "columns": "pos_int"},
-    "diagram": {"run": "run"},
-    "reconstructions": {"runs": "runs", "images": "pos_int"},
-    "codes": {"run": "run", "layer": "text", "method": "projection", "images": "pos_int"},
-}
-FIGURE_FORMATS = {"diagram": "svg"}  # the file a figure kind is drawn to; png otherwise
-REQUIRED_FIGURE_KEYS = {"curves": ("runs",), "weights": ("run",), "confusion": ("run",), "filters": ("run", "layer"),
-                        "activations": ("run", "layers"), "diagram": ("run",),
-                        "reconstructions": ("runs",), "codes": ("run",)}
+# Figure kinds are declared once, in spec.figurekinds; these are the views the readers use.
+FIGURES: dict[str, dict[str, str]] = {name: kind.keys for name, kind in FIGURE_KINDS.items()}
+FIGURE_FORMATS = {name: kind.format for name, kind in FIGURE_KINDS.items()}  # the file a figure kind is drawn to
+REQUIRED_FIGURE_KEYS = {name: kind.required for name, kind in FIGURE_KINDS.items()}
 
 # Columns a results table may show; report.tables renders each.
 COLUMNS = ("run", "architecture", "train_accuracy", "test_accuracy", "train_loss", "test_loss", "params",

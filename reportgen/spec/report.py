@@ -10,6 +10,7 @@ from typing import Any
 from . import catalog
 from .args import read_arg
 from .check import INVALID, Checker
+from .figurekinds import FIGURE_KINDS
 from .model import BlockSpec, SectionSpec
 from .yamlsource import Located
 
@@ -32,11 +33,6 @@ class References:
     codes: dict[str, str] = field(default_factory=dict)  # run -> its `code:` layer
 
 
-_NEEDS = {  # figure kind -> the run kinds it can show
-    "reconstructions": ("reconstruct",), "codes": ("classify", "reconstruct"), "activations": ("classify", "reconstruct"),
-    "diagram": ("classify", "reconstruct"), "filters": ("classify", "reconstruct"), "weights": ("classify", "reconstruct"),
-    "confusion": ("classify", "estimator"),
-}
 
 
 def _runs(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> list[str] | Any:
@@ -112,12 +108,13 @@ def _figure(c: Checker, kind: str, node: Located, path: str, refs: References) -
         options["layers"] = INVALID if items is INVALID else [
             _layer(c, item, f"{path}.layers[{i}]", options.get("run"), refs) for i, item in enumerate(items)]
     ok = all(v is not INVALID and (not isinstance(v, list) or INVALID not in v) for v in options.values())
-    if ok and refs.kinds and kind in _NEEDS:
+    shows = FIGURE_KINDS[kind].shows
+    if ok and refs.kinds:
         shown = options.get("runs") or [options["run"]]
-        wrong = [name for name in shown if refs.kinds.get(name, "classify") not in _NEEDS[kind]]
+        wrong = [name for name in shown if refs.kinds.get(name, "classify") not in shows]
         if wrong:
             key = "runs" if "runs" in entries else "run"
-            return c.fail(entries[key].mark, f"{path}.{key}", f"expected runs that {kind} can show ({' or '.join(_NEEDS[kind])} "
+            return c.fail(entries[key].mark, f"{path}.{key}", f"expected runs that {kind} can show ({' or '.join(shows)} "
                                                               f"runs). Received: '{wrong[0]}', a {refs.kinds[wrong[0]]} run")
         if kind == "codes" and "layer" not in options and not refs.codes.get(options["run"]):
             return c.fail(node.mark, path, f"expected `layer:` (run '{options['run']}' declares no `code:` layer)")
