@@ -67,6 +67,7 @@ def sat(seconds: float, runs: dict) -> str:
               "| | run | epochs | test accuracy |", "|---|---|---:|---:|",
               f"| P | m2 (MLP from scratch) | {runs['m2']['epochs']} | {_pct(runs, 'm2')} |",
               f"| P0 | m3 (M1's encoder + the same MLP, fine-tuned) | {runs['m3']['epochs']} | {_pct(runs, 'm3')} |",
+              f"| | m3_scratch (M3's layers from scratch) | {runs['m3_scratch']['epochs']} | {_pct(runs, 'm3_scratch')} |",
               f"| approach 2 | dnn_scratch | {runs['dnn_scratch']['epochs']} | {_pct(runs, 'dnn_scratch')} |",
               f"| approach 2 | dnn_pretrained (the dense DAE's 3 layers) | {runs['dnn_pretrained']['epochs']} | "
               f"{_pct(runs, 'dnn_pretrained')} |", "",
