@@ -67,10 +67,21 @@ def test_quick_profile_caps_epochs_and_takes_a_subset(tmp_path: Path) -> None:
     assert spec.runs["a"].canonical(spec.datasets["d"]) != quick.runs["a"].canonical(quick.datasets["d"])
 
 
-@pytest.mark.parametrize("name", ["demo", "pw04"])
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml")))
 def test_shipped_experiments_are_valid(name: str) -> None:
     spec = load_spec(ROOT / "experiments" / f"{name}.yaml")
     assert spec.runs and spec.sections
+
+
+def test_the_autoencoder_experiments_start_children_from_their_parents() -> None:
+    sat = load_spec(ROOT / "experiments" / "sat-pa3.yaml")
+    assert (sat.runs["m1"].kind, sat.runs["m1"].noise, sat.runs["m1"].pool) == ("reconstruct", 0.4, ("train", "test"))
+    assert sat.runs["m3"].parents() == ("m1",) and sat.runs["m3"].start.upto == "code"
+    assert sat.runs["dnn_pretrained"].start.layers == ("dense1", "dense2", "dense3")
+    assert sat.datasets[sat.runs["m2"].dataset].source == "fashion_mnist"
+    i2dl = load_spec(ROOT / "experiments" / "i2dl-ex8.yaml")
+    assert {name: run.labels for name, run in i2dl.runs.items()} == {"autoencoder": None, "pretrained": 300, "scratch": 300,
+                                                                    "svm_codes": 300, "svm_pixels": 300}
 
 
 def test_exponent_numbers_are_numbers_as_in_yaml_1_2(tmp_path: Path) -> None:
