@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import catalog
-from .args import read_args
 from .check import INVALID, Checker
 from .model import TASKS, EstimatorSpec, FeaturesSpec, StartSpec
+from .runs import read_named
 from .yamlsource import Located
 
 __all__ = ["KIND_KEYS", "read_kind"]
@@ -38,14 +38,8 @@ def _start(c: Checker, node: Located, path: str) -> StartSpec | Any:
 
 
 def _estimator(c: Checker, node: Located, path: str) -> EstimatorSpec | Any:
-    named = c.single_key(node, path, "a scikit-learn estimator such as SVC, or {SVC: {C: 10, kernel: rbf}}")
-    if named is INVALID:
-        return INVALID
-    kind, args = named
-    if kind not in catalog.ESTIMATORS:
-        return c.name_in(Located(kind, node.mark), path, list(catalog.ESTIMATORS), "estimator")
-    values = read_args(c, args or Located({}, node.mark, {}), f"{path}.{kind}", catalog.ESTIMATORS[kind])
-    return INVALID if values is INVALID else EstimatorSpec(kind, values)
+    named = read_named(c, node, path, catalog.ESTIMATORS, "estimator", "SVC, or {SVC: {C: 10, kernel: rbf}} (scikit-learn)")
+    return INVALID if named is INVALID else EstimatorSpec(*named)
 
 
 def _features(c: Checker, node: Located, path: str) -> FeaturesSpec | Any:

@@ -13,7 +13,7 @@ from .graph import read_graph, unique_names
 from .model import CallbackSpec, FineTuneSpec, LayerSpec, ModelSpec, TrainingSpec
 from .yamlsource import Located
 
-__all__ = ["read_items", "read_layers", "read_training", "TRAINING_KEYS"]
+__all__ = ["read_items", "read_layers", "read_named", "read_training", "TRAINING_KEYS"]
 
 RESERVED_NAMES = ("image", "scale", "flatten_input")  # the layers model.build_model puts before the spec's
 TRAINING_KEYS = ("optimizer", "learning_rate", "loss", "metrics", "epochs", "batch_size", "validation", "seed", "callbacks", "precision",
@@ -76,8 +76,8 @@ def read_layers(c: Checker, node: Located, path: str) -> ModelSpec | Any:
 
 
 
-def _named(c: Checker, node: Located, path: str, schema: dict[str, dict[str, str]], kind: str, example: str) -> tuple[str, dict[str, Any]] | Any:
-    """`name` or `{name: {args}}` of a catalogue (optimizers, callbacks), arguments checked."""
+def read_named(c: Checker, node: Located, path: str, schema: dict[str, dict[str, str]], kind: str, example: str) -> tuple[str, dict[str, Any]] | Any:
+    """`name` or `{name: {args}}` of a catalogue (optimizers, callbacks, estimators), arguments checked."""
     named = c.single_key(node, path, f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} such as {example}")
     if named is INVALID:
         return INVALID
@@ -89,11 +89,11 @@ def _named(c: Checker, node: Located, path: str, schema: dict[str, dict[str, str
 
 
 def _optimizer(c: Checker, node: Located, path: str) -> tuple[str, dict[str, Any]] | Any:
-    return _named(c, node, path, catalog.OPTIMIZERS, "optimizer", "adam, or {sgd: {momentum: 0.9}}")
+    return read_named(c, node, path, catalog.OPTIMIZERS, "optimizer", "adam, or {sgd: {momentum: 0.9}}")
 
 
 def _callback(c: Checker, node: Located, path: str) -> CallbackSpec | Any:
-    named = _named(c, node, path, catalog.CALLBACKS, "callback", "{EarlyStopping: {patience: 3}}")
+    named = read_named(c, node, path, catalog.CALLBACKS, "callback", "{EarlyStopping: {patience: 3}}")
     return INVALID if named is INVALID else CallbackSpec(*named)
 
 
