@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..data import DataSource, Dataset, array_fingerprint, file_fingerprint, load, locate
+from ..errors import RunError
 from ..quiet import import_keras
 from ..spec import DatasetSpec, ExperimentSpec
 from .cache import Cache
@@ -20,6 +22,8 @@ from .progress import TrainingProgress
 from .result import RunResult
 
 __all__ = ["plan_keys", "run_experiment"]
+
+_KEY = re.compile(r"[0-9a-f]{64}")  # a cache key; an entry naming anything else would point outside the cache
 
 
 class _Data:
@@ -145,7 +149,12 @@ def _parent(spec: ExperimentSpec, name: str, entry: str, cache: Cache) -> Any:
     from ..model import Parent
 
     record = cache.read(entry)
-    ancestors = {parent: _parent(spec, parent, key, cache) for parent, key in record.get("parents", {}).items()}
+    entries = record.get("parents") or {}
+    missing = [parent for parent in spec.runs[name].parents() if not _KEY.fullmatch(str(entries.get(parent)))]
+    if missing:
+        raise RunError(f"run '{name}': its cache entry {entry[:12]} does not name the entry of its parent '{missing[0]}'")
+    # The spec's parents, not the entry's: a lineage checked acyclic bounds the walk, whatever an entry says.
+    ancestors = {parent: _parent(spec, parent, entries[parent], cache) for parent in spec.runs[name].parents()}
     return Parent(spec.runs[name], spec.datasets[spec.runs[name].dataset], tuple(record["input_shape"]),
                   int(record["dataset"].get("max_value", 255)), tuple(layer["name"] for layer in record["layers"]),
                   cache.arrays(entry), ancestors)

@@ -302,3 +302,24 @@ def test_a_parents_change_retrains_it_and_its_child_only(rebuilds: dict) -> None
     results = rebuilds["changed"]["results"]
     assert results["child"].record["parents"] == {"parent": after["parent"]} and results["parent"].epochs == 2
     assert {name: result.key for name, result in results.items()} == after
+
+
+def test_a_forged_parent_entry_in_a_cache_entry_is_refused(build: dict) -> None:
+    """A child's entry names its parents' entries; a name that is no cache key (a path, say) is never followed."""
+    import json
+
+    from reportgen.errors import RunError
+
+    spec, cache, results = build["spec"], build["cache"], build["results"]
+    child = next(name for name, run in spec.runs.items() if run.start and run.start.upto)
+    grandchild_parent = results[child].key
+    record_file = cache.entry(grandchild_parent) / "result.json"
+    saved = record_file.read_text()
+    try:
+        record = json.loads(saved)
+        record["parents"] = {spec.runs[child].start.run: "../../../../etc"}
+        record_file.write_text(json.dumps(record))
+        with pytest.raises(RunError, match="does not name the entry of its parent"):
+            _parent(spec, child, grandchild_parent, cache)
+    finally:
+        record_file.write_text(saved)
