@@ -29,8 +29,11 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit("runs", 512, "runs in one experiment, sweeps and replicates expanded"),
     Limit("epochs", 1_000, "epochs of one run"),
     Limit("layer_width", 65_536, "units, filters or channels of one layer"),
+    Limit("layers", 1_000, "layers in one model, repeat blocks unrolled"),
     Limit("params", 200_000_000, "parameters in one model"),
+    Limit("activations", 33_554_432, "values in one layer's output for one image"),
     Limit("figure_images", 1_024, "images in one figure grid"),
+    Limit("estimator_size", 10_000, "trees, neighbours, depth, degree or iterations of a scikit-learn estimator"),
     Limit("data_bytes", 8_000_000_000, "bytes one data file decompresses to"),
 )}
 

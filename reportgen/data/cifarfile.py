@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from reportgen.data.idxfile import check_ratio
 from reportgen.errors import DataError
+from reportgen.limits import exceeded, limit
 
 __all__ = [
     "ARCHIVE_NAME",
@@ -96,25 +98,39 @@ def _wanted(name: str) -> bool:
 
 
 def _iter_members(path: Path) -> Iterator[tuple[str, bytes, str]]:
-    """Yield (name, content, where) of the batch files, from a folder or streamed from a tar."""
+    """Yield (name, content, where) of the batch files, from a folder or streamed from a tar, sizes bounded first."""
     if path.is_dir():
+        total = 0
         for name in BATCH_NAMES + (META_NAME,):
             member = path / name
             if member.is_file():
+                total = _bounded(member, member.stat().st_size, total)
                 yield name, member.read_bytes(), str(member)
         return
     seen: set[str] = set()
+    total, stored = 0, path.stat().st_size
     try:
         with tarfile.open(path, "r|*") as tar:
             for info in tar:
+                total = _bounded(f"{path}:{info.name}", info.size, total, stored)  # before it is read, or skipped
                 name = PurePosixPath(info.name).name
                 if info.isfile() and _wanted(name) and name not in seen:
                     seen.add(name)
                     handle = tar.extractfile(info)
                     assert handle is not None
-                    yield name, handle.read(), f"{path}:{info.name}"
+                    yield name, handle.read(info.size), f"{path}:{info.name}"
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read CIFAR-10 archive ({exc})") from exc
+
+
+def _bounded(where: Path | str, size: int, total: int, stored: int | None = None) -> int:
+    """The bytes so far with this member's: DataError past limit('data_bytes') or what `stored` compressed bytes can hold."""
+    total += size
+    if total > limit("data_bytes"):
+        raise DataError(f"{where}: {exceeded('data_bytes', f'{total:,} bytes in the members up to this one')}")
+    if stored is not None:
+        check_ratio(where, total, stored, f"{total:,} bytes of members up to this one")
+    return total
 
 
 def _field(batch: dict, key: str) -> Any:

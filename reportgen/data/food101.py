@@ -21,6 +21,7 @@ from reportgen.data.fingerprint import file_fingerprint
 from reportgen.data.paths import decoded_dir, describe_search_path, keras_datasets_dir, search_path
 from reportgen.data.sources import SOURCES, Source
 from reportgen.errors import DataError
+from reportgen.limits import exceeded, limit
 
 __all__ = ["FOLDER_NAME", "DEFAULT_IMAGE_SIZE", "MAX_IMAGE_SIZE", "decode_image"]
 
@@ -30,6 +31,7 @@ MAX_IMAGE_SIZE = 1024  # the official images are at most 512 px a side; larger o
 _CACHE_VERSION = 1  # bump when the decoding below changes its output
 _RESAMPLE = "bicubic"  # Pillow's resize antialiases when it shrinks; bicubic is sharp and faster than Lanczos
 _MAX_WORKERS = 8
+_MAX_PIXELS = 89_478_485  # Pillow's own default bound (Image.MAX_IMAGE_PIXELS), kept should something unset it
 _HINT = (
     "download food-101.tar.gz from https://data.vision.ee.ethz.ch/cvl/datasets_extra/food-101/ and extract it "
     "into a folder on REPORTGEN_DATA_PATH (it unpacks to food-101/), or give that folder as `path`."
@@ -178,9 +180,9 @@ def decode_image(path: Path, size: tuple[int, int]) -> np.ndarray:
     height, width = size
     try:
         with Image.open(path, formats=("JPEG",)) as img:
-            limit = Image.MAX_IMAGE_PIXELS
-            if limit and img.width * img.height > limit:
-                raise Image.DecompressionBombError(f"{img.width}x{img.height} pixels is more than {limit}")
+            most = min(Image.MAX_IMAGE_PIXELS or _MAX_PIXELS, _MAX_PIXELS)
+            if img.width * img.height > most:  # read from the header, before anything is decoded
+                raise Image.DecompressionBombError(f"{img.width}x{img.height} pixels is more than {most:,}")
             img.draft("RGB", (2 * width, 2 * height))  # let libjpeg shrink by 2-8x while staying >= 2x the target
             rgb = img.convert("RGB")
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -233,8 +235,19 @@ def _entry(found: DataSource, plan: _Plan, size: tuple[int, int]) -> Path:
     return root / f"food101-{key[:24]}"
 
 
+def _check_decoded_size(plan: _Plan, size: tuple[int, int]) -> None:
+    """Each decoded split is one .npy file: at most limit('data_bytes'), checked before anything is decoded."""
+    for split, items in (("train", plan.train), ("test", plan.test)):
+        total = len(items) * size[0] * size[1] * 3
+        if total > limit("data_bytes"):
+            received = f"{total:,} bytes for the {len(items):,} {split} images at {size[0]}x{size[1]}"
+            raise DataError(f"{plan.folder}: {exceeded('data_bytes', received)}",
+                            hint="choose fewer `classes` or a smaller `image_size`")
+
+
 def _write_entry(plan: _Plan, size: tuple[int, int], entry: Path) -> None:
     """Decode into a temporary folder, then rename it into place: a killed run leaves no half entry."""
+    _check_decoded_size(plan, size)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", suffix=".tmp", dir=entry.parent))

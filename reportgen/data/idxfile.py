@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 import zlib
+from contextlib import nullcontext
 from math import prod
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from reportgen.errors import DataError
+from reportgen.limits import exceeded, limit
 
-__all__ = ["IDX_NAMES", "find_idx_files", "missing_idx_files", "read_idx", "read_idx_dataset", "read_idx_shape"]
+__all__ = ["IDX_NAMES", "MAX_RATIO", "check_ratio", "find_idx_files", "missing_idx_files", "read_idx", "read_idx_dataset",
+           "read_idx_shape"]
 
 # In the order the files are read and fingerprinted: train images/labels, test images/labels.
 IDX_NAMES = (
@@ -49,40 +54,82 @@ def missing_idx_files(folder: Path) -> list[str]:
     return [f"{name}.gz" for name in IDX_NAMES if _find_one(folder, name) is None]
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        if data[:2] == _GZIP_MAGIC:
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{path}: cannot read idx file ({exc})") from exc
-    return data
+# Deflate cannot expand data more than ~1,032 times. Real image sets compress far less (MNIST ~5x, even sparse binary
+# sprites ~40x), so a compressed file that promises more than MAX_RATIO times its size is near-constant data: a
+# decompression bomb, or blank data better stored plain. Payloads under _RATIO_FLOOR (test fixtures, sorted label
+# files) cannot exhaust anything and are not judged by their ratio.
+MAX_RATIO = 500
+_RATIO_FLOOR = 1 << 16
+_CHUNK = 1 << 22  # decompressed bytes per read
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """Parse one idx file (gzip detected from its content) into a read-only array."""
-    data = _read_bytes(path)
-    if len(data) < 4 or data[:2] != b"\x00\x00":
-        raise DataError(f"{path}: not an idx file (bad magic number {data[:4].hex() or 'empty'})")
-    type_code, ndim = data[2], data[3]
+def _header(stream: BinaryIO, path: Path) -> tuple[np.dtype, tuple[int, ...], int]:
+    """(dtype, dims, header bytes) from the start of an idx stream; DataError naming the file if it is not one."""
+    magic = stream.read(4)
+    if len(magic) < 4 or magic[:2] != b"\x00\x00":
+        raise DataError(f"{path}: not an idx file (bad magic number {magic[:4].hex() or 'empty'})")
+    type_code, ndim = magic[2], magic[3]
     if type_code not in _DTYPES:
         raise DataError(f"{path}: bad idx header: unknown data type code 0x{type_code:02x}")
     if ndim == 0:
         raise DataError(f"{path}: bad idx header: zero dimensions")
     header = 4 + 4 * ndim
-    if len(data) < header:
+    raw = stream.read(4 * ndim)
+    if len(raw) < 4 * ndim:
         raise DataError(f"{path}: truncated idx header: {ndim} dimensions need {header} bytes")
-    dims = struct.unpack(f">{ndim}I", data[4:header])
-    dtype = np.dtype(_DTYPES[type_code])
-    expected = prod(dims) * dtype.itemsize
-    found = len(data) - header
-    if found != expected:
-        problem = "truncated" if found < expected else "has trailing bytes"
-        raise DataError(
-            f"{path}: idx file {problem}: shape {dims} needs {expected} data bytes, found {found}"
-        )
-    return np.frombuffer(data, dtype=dtype, count=prod(dims), offset=header).reshape(dims)
+    return np.dtype(_DTYPES[type_code]), struct.unpack(f">{ndim}I", raw), header
+
+
+def _check_payload(path: Path, dims: tuple[int, ...], expected: int, header: int, size: int, gzipped: bool) -> None:
+    """Before decompressing: DataError past limit('data_bytes'), on a plain file's wrong size, or a gzip's ratio past MAX_RATIO."""
+    if header + expected > limit("data_bytes"):
+        raise DataError(f"{path}: {exceeded('data_bytes', f'{header + expected:,} bytes (an idx header for shape {dims})')}")
+    if not gzipped and size != header + expected:
+        problem = "truncated" if size < header + expected else "has trailing bytes"
+        raise DataError(f"{path}: idx file {problem}: shape {dims} needs {expected} data bytes, found {size - header}")
+    if gzipped:
+        check_ratio(path, expected, size, f"the {expected:,} bytes of shape {dims}")
+
+
+def check_ratio(path: Path | str, content: int, stored: int, what: str) -> None:
+    """DataError unless `content` bytes could come from `stored` compressed bytes of image data (at most MAX_RATIO)."""
+    if content > max(MAX_RATIO * stored, _RATIO_FLOOR):
+        raise DataError(f"{path}: expected a compressed file at most {MAX_RATIO} times smaller than its content (image "
+                        f"data compresses far less). Received: {stored:,} bytes for {what}; a genuine file this "
+                        "compressible can be stored uncompressed")
+
+
+def _read_payload(stream: BinaryIO, path: Path, dims: tuple[int, ...], expected: int) -> np.ndarray:
+    """Exactly `expected` bytes, read in chunks into one buffer; then one byte more must not be there."""
+    out = np.empty(expected, dtype=np.uint8)
+    view, found = memoryview(out), 0
+    while found < expected:
+        got = stream.readinto(view[found:found + _CHUNK])
+        if not got:
+            raise DataError(f"{path}: idx file truncated: shape {dims} needs {expected} data bytes, found {found}")
+        found += got
+    if stream.read(1):
+        raise DataError(f"{path}: idx file has trailing bytes: shape {dims} needs {expected} data bytes, found more")
+    return out
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Parse one idx file (gzip detected from its content) into a read-only array; its header bounds what is read."""
+    try:
+        with open(path, "rb") as raw:
+            size = os.fstat(raw.fileno()).st_size
+            gzipped = raw.read(2) == _GZIP_MAGIC
+            raw.seek(0)
+            with gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else nullcontext(raw) as stream:
+                dtype, dims, header = _header(stream, path)
+                expected = prod(dims) * dtype.itemsize
+                _check_payload(path, dims, expected, header, size, gzipped)
+                data = _read_payload(stream, path, dims, expected)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot read idx file ({exc})") from exc
+    array = data.view(dtype).reshape(dims)
+    array.flags.writeable = False
+    return array
 
 
 def read_idx_shape(path: Path) -> tuple[int, ...]:

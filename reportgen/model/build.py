@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 import keras
 
 from ..errors import RunError
+from ..limits import exceeded, limit
 from ..spec import DatasetSpec, LayerSpec, ModelSpec, catalog
 
-__all__ = ["PREPROCESSING", "ModelError", "build_model", "count_params_by_layer", "make_layer", "safe_name"]
+__all__ = ["PREPROCESSING", "ModelError", "build_model", "count_params_by_layer", "estimate_params", "make_layer", "safe_name"]
 
 _TAKES_VALUE_RANGE = ("RandomContrast", "RandomBrightness")
 INPUT = "input"  # spec.graph.INPUT: the scaled images
@@ -58,6 +60,60 @@ def _located(layer: LayerSpec, message: str) -> ModelError:
     return ModelError(f"{layer.where}: {message}" if layer.where else f"layer {layer.kind}: {message}")
 
 
+def _channels(layer: keras.layers.Layer, shape: tuple[Any, ...]) -> int:
+    """The size of the axis a layer's weights span: the channels (or features) of its input."""
+    axis = 1 if getattr(layer, "data_format", "channels_last") == "channels_first" else -1
+    return int(shape[axis] or 1) if len(shape) > 1 else 1
+
+
+def _conv_params(layer: keras.layers.Layer, cin: int) -> int:
+    """Kernels and biases of a convolution (plain, transposed, separable or depthwise) with `cin` input channels."""
+    L, k = keras.layers, math.prod(layer.kernel_size)
+    bias = layer.use_bias
+    if isinstance(layer, (L.SeparableConv1D, L.SeparableConv2D)):
+        return k * cin * layer.depth_multiplier + cin * layer.depth_multiplier * layer.filters + bias * layer.filters
+    if isinstance(layer, (L.DepthwiseConv1D, L.DepthwiseConv2D)):
+        return (k + bias) * cin * layer.depth_multiplier
+    if isinstance(layer, (L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose)):
+        return k * cin * layer.filters + bias * layer.filters
+    return k * (cin // max(getattr(layer, "groups", 1), 1)) * layer.filters + bias * layer.filters
+
+
+def _recurrent_params(layer: keras.layers.Layer, cin: int) -> int:
+    """Input and recurrent kernels and biases of a SimpleRNN, GRU or LSTM of `units` units."""
+    L, units = keras.layers, layer.units
+    gates = 4 if isinstance(layer, L.LSTM) else 3 if isinstance(layer, L.GRU) else 1
+    biases = 2 if isinstance(layer, L.GRU) and layer.reset_after else 1
+    return gates * (units * (cin + units) + biases * units)
+
+
+def estimate_params(layer: keras.layers.Layer, x: Any) -> int:
+    """The parameters `layer` will create when called on `x`, from its config and x's shape alone (others count 0)."""
+    if isinstance(x, (list, tuple)):
+        return 0
+    L = keras.layers
+    cin = _channels(layer, tuple(x.shape))
+    if isinstance(layer, L.Dense):
+        return cin * layer.units + layer.use_bias * layer.units
+    if isinstance(layer, (L.Conv1D, L.Conv2D, L.Conv3D, L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose,
+                          L.SeparableConv1D, L.SeparableConv2D, L.DepthwiseConv1D, L.DepthwiseConv2D)):
+        return _conv_params(layer, cin)
+    if isinstance(layer, L.Embedding):
+        return layer.input_dim * layer.output_dim
+    if isinstance(layer, L.Bidirectional):
+        return estimate_params(layer.forward_layer, x) + estimate_params(layer.backward_layer, x)
+    if isinstance(layer, (L.LSTM, L.GRU, L.SimpleRNN)):
+        return _recurrent_params(layer, cin)
+    if isinstance(layer, L.BatchNormalization):
+        return 4 * int(x.shape[layer.axis] or 1)
+    return 0
+
+
+# Parameters of each MobileNet backbone at alpha 1 (include_top=False, Keras 3); they grow about as alpha squared, and
+# Keras checks alpha only for ImageNet weights, so a wide one is refused from this before it is built.
+_ALPHA_ONE_PARAMS = {"MobileNet": 3_228_864, "MobileNetV2": 2_257_984, "MobileNetV3Small": 939_120, "MobileNetV3Large": 2_996_352}
+
+
 def _shape(x: Any) -> str:
     shapes = [tuple(t.shape) for t in x] if isinstance(x, list) else tuple(x.shape)
     return " and ".join(str(s) for s in shapes) if isinstance(shapes, list) else str(shapes)
@@ -66,11 +122,42 @@ def _shape(x: Any) -> str:
 class _Builder:
     """Applies layer specs to tensors: value ranges for augmentation, backbones, float32 outputs, located errors."""
 
-    def __init__(self, dataset: DatasetSpec, max_value: int, base: Path | None):
+    def __init__(self, dataset: DatasetSpec, max_value: int, base: Path | None, params: int = 0):
         self.value_range = [0.0, 1.0] if dataset.scale else [0.0, float(max_value)]
         self.to_255 = 255.0 / self.value_range[1]
         self.base = base
         self.mixed = keras.mixed_precision.dtype_policy().name.startswith("mixed_")
+        self.params = params  # so far (an inherited base's included): at most limit('params'), checked before each layer
+
+    def count(self, layer: LayerSpec, params: int) -> None:
+        """Add a layer's parameters to the model's; ModelError, located at the layer, past limit('params')."""
+        self.params += params
+        if self.params > limit("params"):
+            raise _located(layer, exceeded("params", f"{self.params:,} with this {layer.kind} ({params:,} of its own)"))
+
+    def outputs(self, layer: LayerSpec, y: Any) -> Any:
+        """y, once each output of the layer (and of every layer inside a backbone) is at most limit('activations')
+        values per image: the shapes are symbolic here, so nothing the size of a batch is allocated yet."""
+        made = y._keras_history[0] if hasattr(y, "_keras_history") else None
+        inner = [made, *getattr(made, "layers", [])] if made is not None else []
+        for tensor in [y, *(getattr(part, "output", None) for part in inner[1:])]:
+            for t in tensor if isinstance(tensor, (list, tuple)) else [tensor]:
+                size = math.prod(d or 1 for d in tuple(getattr(t, "shape", ()))[1:])
+                if size > limit("activations"):
+                    raise _located(layer, exceeded("activations", f"{size:,} ({tuple(t.shape)[1:]})"))
+        return y
+
+    def backbone(self, layer: LayerSpec, x: Any) -> Any:
+        """A keras.applications backbone: Keras bounds its size (a MobileNet's alpha is estimated first); counted once built."""
+        if layer.kind in _ALPHA_ONE_PARAMS and "alpha" in layer.args:
+            estimate = int(_ALPHA_ONE_PARAMS[layer.kind] * max(float(layer.args["alpha"]), 1.0) ** 2)
+            self.count(layer, estimate)  # refuses a too wide one before it is built
+            self.params -= estimate  # the built backbone's own count replaces the estimate
+        from .backbones import apply_backbone
+
+        y = apply_backbone(x, layer.kind, layer.args, self.to_255, layer.name or layer.kind.lower(), self.base)
+        self.count(layer, y._keras_history[0].count_params())
+        return y
 
     def apply(self, layer: LayerSpec, x: Any, last: bool) -> Any:
         if layer.kind in _TAKES_VALUE_RANGE and "value_range" not in layer.args:  # they see scaled pixels, not 0-255
@@ -79,10 +166,10 @@ class _Builder:
             layer = replace(layer, args={**layer.args, "dtype": "float32"})
         try:
             if layer.kind in catalog.APPLICATIONS:
-                from .backbones import apply_backbone
-
-                return apply_backbone(x, layer.kind, layer.args, self.to_255, layer.name or layer.kind.lower(), self.base)
-            return make_layer(layer)(x)
+                return self.outputs(layer, self.backbone(layer, x))
+            made = make_layer(layer)
+            self.count(layer, estimate_params(made, x))  # before the call, which allocates the weights
+            return self.outputs(layer, made(x))
         except ModelError:
             raise
         except RunError as exc:
@@ -103,7 +190,7 @@ def build_model(spec: ModelSpec, dataset: DatasetSpec, input_shape: tuple[int, .
         x = keras.layers.Rescaling(1.0 / max_value if dataset.scale else 1.0, name="scale")(inputs)
         if dataset.flatten:
             x = keras.layers.Flatten(name="flatten_input")(x)
-    builder = _Builder(dataset, max_value, base)
+    builder = _Builder(dataset, max_value, base, start.count_params() if start is not None else 0)
     if spec.is_graph:
         x = _graph(spec, x, builder)
     else:

@@ -5,27 +5,42 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any, Callable
 
+from ..limits import exceeded, limit
 from . import catalog
 from .check import INVALID, Checker
 from .yamlsource import Located
 
-__all__ = ["read_arg", "read_args"]
+__all__ = ["read_arg", "read_args", "read_bounded"]
+
+
+def read_bounded(c: Checker, node: Located, path: str, name: str, minimum: int = 1) -> int | Any:
+    """An integer of at least `minimum` and at most limit(name) (past it: the limit's message, located at the value)."""
+    value = c.integer(node, path, minimum=minimum)
+    if value is not INVALID and value > limit(name):
+        return c.fail(node.mark, path, exceeded(name, f"{value:,}"))
+    return value
+
+
+def _width(c: Checker, node: Located, path: str) -> Any:
+    """Units, filters, a side in pixels: a positive integer of at most limit('layer_width')."""
+    return read_bounded(c, node, path, "layer_width")
 
 
 def _size(c: Checker, node: Located, path: str) -> Any:
+    """A kernel, pool, stride or image size: a width or a list of 1-3 widths."""
     if isinstance(node.value, list):
         if len(node.value) not in (1, 2, 3):
             return c.expected(node, path, "a positive integer or a list of 1-3 positive integers")
-        values = [c.integer(item, f"{path}[{i}]", minimum=1) for i, item in enumerate(node.value)]
+        values = [_width(c, item, f"{path}[{i}]") for i, item in enumerate(node.value)]
         return INVALID if INVALID in values else values
-    return c.integer(node, path, minimum=1)
+    return _width(c, node, path)
 
 
 def _shape(c: Checker, node: Located, path: str) -> Any:
     items = c.sequence(node, path, "a list of positive integers (a shape)", allow_empty=False)
     if items is INVALID:
         return INVALID
-    values = [c.integer(item, f"{path}[{i}]", minimum=1) for i, item in enumerate(items)]
+    values = [_width(c, item, f"{path}[{i}]") for i, item in enumerate(items)]
     return INVALID if INVALID in values else values
 
 
@@ -91,6 +106,9 @@ def _texts(c: Checker, node: Located, path: str) -> Any:
 
 _READERS: dict[str, Callable[[Checker, Located, str], Any]] = {
     "pos_int": lambda c, n, p: c.integer(n, p, minimum=1),
+    "width": _width,
+    "figure_count": lambda c, n, p: read_bounded(c, n, p, "figure_images"),
+    "estimator_count": lambda c, n, p: read_bounded(c, n, p, "estimator_size"),
     "nonneg_int": lambda c, n, p: c.integer(n, p, minimum=0),
     "int": lambda c, n, p: c.integer(n, p),
     "number": lambda c, n, p: c.number(n, p),

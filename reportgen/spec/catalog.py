@@ -17,9 +17,10 @@ __all__ = [
     "OPTIMIZERS",
 ]
 
-# Argument kinds are checked by spec.layers.read_arg; every layer also takes `name`.
+# Argument kinds are checked by spec.args.read_arg; every layer also takes `name`. Widths (units, filters, sides in
+# pixels) and sizes (kernels, pools, strides) are bounded by limits.limit('layer_width'), before any model is built.
 _CONV = {
-    "filters": "pos_int",
+    "filters": "width",
     "kernel_size": "size",
     "strides": "size",
     "padding": "padding",
@@ -34,7 +35,7 @@ _POOL = {"pool_size": "size", "strides": "size", "padding": "padding"}
 
 LAYERS: dict[str, dict[str, str]] = {
     "Dense": {
-        "units": "pos_int",
+        "units": "width",
         "activation": "activation",
         "use_bias": "bool",
         "kernel_initializer": "initializer",
@@ -58,7 +59,7 @@ LAYERS: dict[str, dict[str, str]] = {
     "Reshape": {"target_shape": "shape"},
     "UpSampling2D": {"size": "size", "interpolation": "interpolation"},
     "ZeroPadding2D": {"padding": "size"},
-    "Resizing": {"height": "pos_int", "width": "pos_int", "interpolation": "interpolation"},
+    "Resizing": {"height": "width", "width": "width", "interpolation": "interpolation"},
     "Rescaling": {"scale": "number", "offset": "number"},
     # Merges: the first layer of a graph node with several inputs.
     "Concatenate": {"axis": "int"},
@@ -144,13 +145,14 @@ RECONSTRUCTION_METRICS = ("mean_squared_error", "mean_absolute_error")
 
 # scikit-learn estimators a run may fit on features (class name -> its arguments); reportgen.run.estimator maps
 # each name to its class, and a test checks every argument against the class's own parameters.
-_C = {"C": "pos_float", "max_iter": "int", "class_weight": "class_weight"}
+# Counts that decide an estimator's work are bounded by limits.limit('estimator_size') ("estimator_count").
+_C = {"C": "pos_float", "max_iter": "estimator_count", "class_weight": "class_weight"}
 ESTIMATORS: dict[str, dict[str, str]] = {
-    "SVC": {**_C, "kernel": "svm_kernel", "gamma": "gamma", "degree": "pos_int"},
+    "SVC": {**_C, "kernel": "svm_kernel", "gamma": "gamma", "degree": "estimator_count"},
     "LinearSVC": {**_C, "dual": "dual"},
     "LogisticRegression": {**_C, "solver": "lr_solver"},
-    "KNeighborsClassifier": {"n_neighbors": "pos_int", "weights": "knn_weights", "p": "pos_float"},
-    "RandomForestClassifier": {"n_estimators": "pos_int", "max_depth": "pos_int", "min_samples_leaf": "pos_int",
+    "KNeighborsClassifier": {"n_neighbors": "estimator_count", "weights": "knn_weights", "p": "pos_float"},
+    "RandomForestClassifier": {"n_estimators": "estimator_count", "max_depth": "estimator_count", "min_samples_leaf": "pos_int",
                                "class_weight": "class_weight"},
     "GaussianNB": {},
     "RidgeClassifier": {"alpha": "nonneg_float", "class_weight": "class_weight"},
@@ -166,8 +168,14 @@ CALLBACKS: dict[str, dict[str, str]] = {
     "ModelCheckpoint": {"monitor": "monitor", "save_best_only": "bool", "mode": "mode"},
 }
 
-# Figure kinds are declared once, in spec.figurekinds; these are the views the readers use.
-FIGURES: dict[str, dict[str, str]] = {name: kind.keys for name, kind in FIGURE_KINDS.items()}
+# Figure kinds are declared once, in spec.figurekinds; these are the views the readers use. Their integer options
+# (columns, images of a grid) are bounded by limits.limit('figure_images'); the codes figure's `images` counts points
+# projected (default 2,000), which the test set's size caps, not panels of a grid.
+_NOT_A_GRID = {("codes", "images")}
+FIGURES: dict[str, dict[str, str]] = {
+    name: {key: "figure_count" if arg == "pos_int" and (name, key) not in _NOT_A_GRID else arg for key, arg in kind.keys.items()}
+    for name, kind in FIGURE_KINDS.items()
+}
 FIGURE_FORMATS = {name: kind.format for name, kind in FIGURE_KINDS.items()}  # the file a figure kind is drawn to
 REQUIRED_FIGURE_KEYS = {name: kind.required for name, kind in FIGURE_KINDS.items()}
 

@@ -6,7 +6,8 @@ from dataclasses import fields
 from typing import Any
 
 from . import catalog
-from .args import read_args
+from ..limits import exceeded, limit
+from .args import read_args, read_bounded
 from .blocks import RepeatSpec, expand, read_repeat
 from .check import INVALID, Checker
 from .graph import read_graph, unique_names
@@ -53,19 +54,49 @@ def read_items(c: Checker, node: Located, path: str) -> list[LayerSpec | RepeatS
     return INVALID if INVALID in read else read
 
 
+def _unrolled(items: list[LayerSpec | RepeatSpec] | tuple[LayerSpec | RepeatSpec, ...]) -> int:
+    """How many layers items unroll to, repeat blocks counted without unrolling them."""
+    return sum(item.times * _unrolled(item.items) if isinstance(item, RepeatSpec) else 1 for item in items)
+
+
+def _count_layers(c: Checker, node: Located, path: str, structure: list[LayerSpec | RepeatSpec], before: int = 0) -> int | Any:
+    """The model's layers so far with these items; past limit('layers'), a problem at the item that takes it there."""
+    total = before
+    for i, item in enumerate(structure):
+        total += _unrolled([item])
+        if total > limit("layers"):
+            return c.fail(node.value[i].mark, f"{path}[{i}]", exceeded("layers", f"{total:,} up to this item"))
+    return total
+
+
+def _graph_items(c: Checker) -> Any:
+    """read_items for a graph's nodes, counting their layers together against limit('layers')."""
+    total: int | Any = 0
+
+    def read(node: Located, path: str) -> list[LayerSpec | RepeatSpec] | Any:
+        nonlocal total
+        structure = read_items(c, node, path)
+        if structure is INVALID or total is INVALID:
+            return INVALID
+        total = _count_layers(c, node, path, structure, total)
+        return INVALID if total is INVALID else structure
+
+    return read
+
+
 def read_layers(c: Checker, node: Located, path: str) -> ModelSpec | Any:
     """A model: a list of layers and repeat blocks, a mapping with `layers:`, or a graph (`nodes:`)."""
     if isinstance(node.value, dict) and "nodes" in node.value:
-        return read_graph(c, node, path, lambda n, q: read_items(c, n, q))
+        return read_graph(c, node, path, _graph_items(c))
     if isinstance(node.value, dict):
         entries = c.mapping(node, path, ["layers", "nodes"], required=["layers"])
         if entries is INVALID or "layers" not in entries:
             return INVALID
         node, path = entries["layers"], f"{path}.layers"
     structure = read_items(c, node, path)
-    if structure is INVALID:
+    if structure is INVALID or _count_layers(c, node, path, structure) is INVALID:
         return INVALID
-    layers = expand(tuple(structure))
+    layers = expand(tuple(structure))  # at most limit('layers')
     if not unique_names(c, layers, node, path):
         return INVALID
     merges = [layer for layer in layers if layer.kind in catalog.MERGES]
@@ -112,7 +143,7 @@ def _fine_tune(c: Checker, node: Located, path: str) -> FineTuneSpec | Any:
         return INVALID
     layers = entries.get("layers")
     values = {"layers": None if layers is None or layers.value == "all" else c.integer(layers, f"{path}.layers", minimum=0),
-              "epochs": c.integer(entries["epochs"], f"{path}.epochs", minimum=1)}
+              "epochs": read_bounded(c, entries["epochs"], f"{path}.epochs", "epochs")}
     if "learning_rate" in entries:
         values["learning_rate"] = c.number(entries["learning_rate"], f"{path}.learning_rate", minimum=0, exclusive_min=True)
     return INVALID if INVALID in values.values() else FineTuneSpec(**values)
@@ -144,6 +175,19 @@ def _reconstruction(c: Checker, values: dict[str, Any], marks: dict[str, tuple[L
     return ok
 
 
+def _total_epochs(c: Checker, values: dict[str, Any], marks: dict[str, tuple[Located, str]]) -> bool:
+    """The epochs of both phases (training, then fine-tuning) are at most limit('epochs') together."""
+    fine = values.get("fine_tune")
+    total = values.get("epochs", TrainingSpec.epochs) + (fine.epochs if fine else 0)
+    if total <= limit("epochs"):
+        return True
+    node, path = marks["fine_tune"]
+    epochs = node.value["epochs"] if isinstance(node.value, dict) and "epochs" in node.value else node
+    c.fail(epochs.mark, f"{path}.epochs", exceeded("epochs", f"{total:,} ({values.get('epochs', TrainingSpec.epochs):,} then "
+                                                            f"{fine.epochs:,} fine-tuning)"))
+    return False
+
+
 def read_training(c: Checker, sources: list[tuple[Located, str]], path: str, task: str = "classify") -> TrainingSpec | Any:
     """Merge training mappings (the file's defaults first, then the run's own) into one TrainingSpec; an autoencoder
     (task reconstruct) defaults to the mean squared error and takes only reconstruction losses and metrics."""
@@ -173,7 +217,9 @@ def read_training(c: Checker, sources: list[tuple[Located, str]], path: str, tas
                 if got is not INVALID and INVALID in got:
                     got = INVALID
                 values[key] = got
-            elif key in ("epochs", "batch_size"):
+            elif key == "epochs":
+                got = values[key] = read_bounded(c, value, p, "epochs")
+            elif key == "batch_size":
                 got = values[key] = c.integer(value, p, minimum=1)
             elif key == "seed":
                 got = values[key] = c.integer(value, p, minimum=0)
@@ -192,6 +238,7 @@ def read_training(c: Checker, sources: list[tuple[Located, str]], path: str, tas
             ok = ok and got is not INVALID
     if ok and task == "reconstruct":
         ok = _reconstruction(c, values, marks)
+    ok = ok and _total_epochs(c, values, marks)
     if not ok:
         return INVALID
     known = {f.name for f in fields(TrainingSpec)}

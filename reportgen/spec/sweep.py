@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import replace
 from typing import Any
 
 from . import catalog
+from ..limits import exceeded, limit
 from .check import INVALID, Checker
 from .yamlsource import Located
 
@@ -71,8 +73,19 @@ def _label(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def expand_sweep(c: Checker, name: str, run: Located, sweep: Located, path: str) -> list[tuple[str, Located, dict[str, Any]]]:
-    """[(run name, run node with the values set, {param: value})] for every grid point; [] on error."""
+def _too_many(c: Checker, sweep: Located, path: str, lengths: list[int], before: int) -> bool:
+    """Refuse (located at the sweep) a grid that would take the experiment past limit('runs'), before it is expanded."""
+    size = math.prod(lengths)
+    if before + size <= limit("runs"):
+        return False
+    grid = f"a grid of {size:,} runs ({' x '.join(str(n) for n in lengths)})"
+    c.fail(sweep.mark, path, exceeded("runs", f"{before + size:,} runs ({before:,} before this sweep and {grid})" if before else grid))
+    return True
+
+
+def expand_sweep(c: Checker, name: str, run: Located, sweep: Located, path: str,
+                 before: int = 0) -> list[tuple[str, Located, dict[str, Any]]] | None:
+    """[(run name, run node with the values set, {param: value})] per grid point; [] on error; None past limit('runs')."""
     grid = c.mapping(sweep, path, what="a mapping of parameter paths to lists of values")
     if grid is INVALID or not grid:
         if grid is not INVALID:
@@ -92,6 +105,8 @@ def expand_sweep(c: Checker, name: str, run: Located, sweep: Located, path: str)
             axes.append((key, steps, [(None, item) for item in items]))
     if len(axes) != len(grid):
         return []
+    if _too_many(c, sweep, path, [len(items) for _, _, items in axes], before):
+        return None
     expanded = []
     base = Located({k: v for k, v in run.value.items() if k != "sweep"}, run.mark, run.key_marks)
     for combo in itertools.product(*(items for _, _, items in axes)):

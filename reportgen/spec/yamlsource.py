@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from ..limits import exceeded, limit
+
 __all__ = ["Located", "Mark", "load_yaml"]
 
 # Tags a plain data file may carry; anything else (e.g. !!python/object) is refused.
@@ -23,6 +25,7 @@ _SAFE_TAGS = {
 }
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml's parser, for the size walk (the pure one is ~20x slower)
 _FLOAT_1_2 = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+")
 
 
@@ -97,12 +100,94 @@ class _Converter:
         return Located(value, mark)
 
 
-def load_yaml(path: Path, display: str | None = None) -> Located:
-    """Parse a YAML file into Located values; raises ValueError('FILE:L:C: message') on bad YAML."""
-    file = display or str(path)
-    text = path.read_text(encoding="utf-8")
+def _read_text(path: Path, file: str) -> str:
+    """The file's text: refused over limit('yaml_bytes') before it is read, and located at its first byte that is not UTF-8."""
+    bound = limit("yaml_bytes")
     try:
+        size = path.stat().st_size
+        if size > bound:
+            raise ValueError(f"{file}:1:1: {exceeded('yaml_bytes', f'{size:,} bytes')}")
+        with open(path, "rb") as fh:
+            data = fh.read(bound + 1)  # a file that grows while read is cut here too
+    except OSError as exc:
+        raise ValueError(f"{file}:1:1: cannot read the file ({exc.strerror or exc})") from None
+    if len(data) > bound:
+        raise ValueError(f"{file}:1:1: {exceeded('yaml_bytes', f'more than {bound:,} bytes')}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{_byte_mark(data, exc.start, file)}: expected UTF-8 text. Received: the byte "
+                         f"0x{data[exc.start]:02x}, which is not UTF-8 here (save the file as UTF-8)") from None
+
+
+def _byte_mark(data: bytes, offset: int, file: str) -> Mark:
+    """Where byte `offset` of valid-UTF-8-up-to-there data lies, in lines and characters."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    return Mark(file, data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode("utf-8")) + 1)
+
+
+class _Open:
+    """A collection being walked: its anchor, the values counted before it, and the deepest level reached in it."""
+
+    __slots__ = ("anchor", "before", "depth", "deepest")
+
+    def __init__(self, anchor: str | None, before: int, depth: int):
+        self.anchor, self.before, self.depth, self.deepest = anchor, before, depth, depth
+
+
+def _check_size(text: str, file: str) -> None:
+    """Refuse too deep or too big (aliases expanded) YAML before composing; libyaml walks it, PyYAML on a syntax error."""
+    if _FAST_LOADER is not None:
+        try:
+            return _walk(text, file, _FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    _walk(text, file, yaml.SafeLoader)
+
+
+def _walk(text: str, file: str, loader: type) -> None:
+    """Count the values and levels of the parser's events (the parsers are not recursive); _Problem past a limit."""
+    max_depth, max_nodes = limit("yaml_depth"), limit("yaml_nodes")
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (values, levels) of its node, expanded
+    stack: list[_Open] = []
+    total = 0
+    for event in yaml.parse(text, Loader=loader):
+        reached = len(stack)
+        if isinstance(event, yaml.AliasEvent):
+            if any(open_.anchor == event.anchor for open_ in stack):
+                raise _Problem(_mark(file, event.start_mark), f"expected an alias to a finished value. Received: *{event.anchor} "
+                                                              "inside its own anchor (a structure that contains itself)")
+            values, levels = sizes.get(event.anchor, (1, 0))  # an undefined alias is reported when composing
+            total, reached = total + values, reached + levels
+        elif isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            total += 1
+            if isinstance(event, yaml.CollectionStartEvent):
+                stack.append(_Open(event.anchor, total - 1, len(stack) + 1))
+                reached = len(stack)
+            elif event.anchor is not None:
+                sizes[event.anchor] = (1, 0)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            done = stack.pop()
+            if done.anchor is not None:
+                sizes[done.anchor] = (total - done.before, done.deepest - done.depth + 1)
+            reached = done.deepest
+        if stack:
+            stack[-1].deepest = max(stack[-1].deepest, reached)
+        if reached > max_depth:
+            raise _Problem(_mark(file, event.start_mark), exceeded("yaml_depth", f"{reached:,} levels"))
+        if total > max_nodes:
+            raise _Problem(_mark(file, event.start_mark), exceeded("yaml_nodes", f"{total:,} values by this point"))
+
+
+def load_yaml(path: Path, display: str | None = None) -> Located:
+    """Parse a YAML file into Located values; raises ValueError('FILE:L:C: message') on bad or oversized YAML."""
+    file = display or str(path)
+    text = _read_text(path, file)
+    try:
+        _check_size(text, file)
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except _Problem as problem:
+        raise ValueError(f"{problem.mark}: {problem.message}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _mark(file, mark) if mark else Mark(file, 1, 1)
