@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 from invoke import task
+
+# The real data subsets (notmnist-10k/, mnist-5k/) that pw12, sat-pa3 and i2dl-ex8 name lie in shared/data beside the checkout;
+# experiment files may only name folders on REPORTGEN_DATA_PATH (or inside their own folder), so that one is added to it.
+SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+
+
+def with_shared_data(value: str) -> str:
+    """REPORTGEN_DATA_PATH with ../shared/data appended when it exists and is not listed yet."""
+    entries = [entry for entry in value.split(os.pathsep) if entry.strip()]
+    if SHARED_DATA.is_dir() and str(SHARED_DATA) not in entries:
+        entries.append(str(SHARED_DATA))
+    return os.pathsep.join(entries)
 
 
 @task(help={"name": "experiment in experiments/ (e.g. demo, pw04)", "quick": "smoke build on a subset", "force": "retrain every run",
@@ -16,6 +30,7 @@ def report(c, name, quick=False, force=False, mixed_precision=False, section="")
 
     flags = [flag for flag, on in (("--quick", quick), ("--force", force), ("--mixed-precision", mixed_precision)) if on]
     flags += [arg for s in section.split(",") if s.strip() for arg in ("--section", s.strip())]
+    os.environ["REPORTGEN_DATA_PATH"] = with_shared_data(os.environ.get("REPORTGEN_DATA_PATH", ""))
     code = main(["report", name, *flags])
     if code:
         sys.exit(code)

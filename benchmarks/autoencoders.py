@@ -2,7 +2,8 @@
 
 Run: python benchmarks/autoencoders.py [sat-pa3 i2dl-ex8 pw12-3]   (default: all three; each retrained with --force)
 Each build is `python -m reportgen report NAME --force` (pw12: `--section 3`), timed from start-up to the PDF, on the
-data the experiment files name: MNIST's 5,000-image sample and notMNIST's 10,000-image subset in ../shared/data, and
+data the experiment files name: MNIST's 5,000-image sample and notMNIST's 10,000-image subset in ../shared/data (added to
+REPORTGEN_DATA_PATH, where the files name them), and
 the full Fashion-MNIST of the Debian package dataset-fashion-mnist. The numbers are read from each build's results.json.
 """
 
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from markdown_table import write_section  # noqa: E402
 
 TARGET = ROOT / "RESULTS.md"
+SHARED_DATA = ROOT.parent / "shared" / "data"  # mnist-5k/ and notmnist-10k/: the experiment files name them on REPORTGEN_DATA_PATH
 BUILDS = {  # name -> (reportgen arguments, output folder)
     "sat-pa3": (["sat-pa3"], "build/sat-pa3"),
     "i2dl-ex8": (["i2dl-ex8"], "build/i2dl-ex8"),
@@ -29,11 +31,16 @@ BUILDS = {  # name -> (reportgen arguments, output folder)
 }
 
 
+def _data_path() -> str:
+    """$REPORTGEN_DATA_PATH with ../shared/data after it."""
+    return os.pathsep.join(p for p in (os.environ.get("REPORTGEN_DATA_PATH", ""), str(SHARED_DATA)) if p)
+
+
 def build(name: str) -> tuple[float, dict]:
     args, out = BUILDS[name]
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "reportgen", "report", *args, "--force"], cwd=ROOT, check=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+                   env={**os.environ, "PYTHONPATH": str(ROOT), "REPORTGEN_DATA_PATH": _data_path()})
     seconds = time.perf_counter() - start
     return seconds, json.loads((ROOT / out / "results.json").read_text())["runs"]
 

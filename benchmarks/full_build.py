@@ -26,6 +26,8 @@ from reportgen.run.environment import backend_name  # noqa: E402
 from reportgen.spec import load_spec  # noqa: E402
 from tests.datafiles import write_cifar10_archive  # noqa: E402
 
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
 
 def _data_path(work: Path) -> tuple[dict[str, str], str]:
     """Environment additions that make CIFAR-10 (or its stand-in) findable, and the data's description."""
@@ -42,6 +44,8 @@ def measure(experiment: str, extra: list[str]) -> tuple[float, dict, str]:
         work = Path(tmp)
         additions, data = _data_path(work)
         env = {**os.environ, **additions, "PYTHONPATH": str(ROOT)}
+        # the real data subsets that experiment files name on REPORTGEN_DATA_PATH (pw12's notmnist-10k/) lie in ../shared/data
+        env["REPORTGEN_DATA_PATH"] = os.pathsep.join(p for p in (env.get("REPORTGEN_DATA_PATH", ""), str(SHARED_DATA)) if p)
         args = [sys.executable, "-m", "reportgen", "report", experiment, "--out", str(work / "out"), "--cache", str(work / "cache"), *extra]
         start = time.perf_counter()
         subprocess.run(args, cwd=ROOT, env=env, check=True)  # progress goes to this terminal

@@ -17,6 +17,7 @@ from reportgen.report import format_percent
 from weightfiles import write_imagenet_weights
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"  # the real notmnist-10k/ of exercise 3, named by pw12.yaml on REPORTGEN_DATA_PATH
 FOOD20 = [f"dish_{i:02d}" for i in range(22)]  # 22 classes in classes.txt: the experiment takes the first 20
 
 PROBE = """\
@@ -36,7 +37,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_food101(data, FOOD20, train_per_class=3, test_per_class=2)
     write_imagenet_weights(data, "MobileNetV2", input_shape=(128, 128, 3))
     write_imagenet_weights(data / "models", "EfficientNetB0", input_shape=(128, 128, 3))
-    env = {"REPORTGEN_DATA_PATH": str(data), "KERAS_HOME": str(tmp / "keras"), "REPORTGEN_DECODED": str(tmp / "decoded")}
+    env = {"REPORTGEN_DATA_PATH": os.pathsep.join([str(data), str(SHARED_DATA)]), "KERAS_HOME": str(tmp / "keras"),
+           "REPORTGEN_DECODED": str(tmp / "decoded")}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -109,9 +111,9 @@ def test_exercise_3_autoencoders_svms_and_denoising_on_the_real_notmnist_subset(
 
 def test_exercise_3_alone_builds_without_cifar_or_food(built: Path, tmp_path: Path) -> None:
     """`--section 3`: only the notMNIST runs (cached by the full build); no CIFAR-10, Food-101 or ImageNet weights
-    on the data path, and none read."""
+    on the data path (only the notMNIST subset), and none read."""
     saved = os.environ.get("REPORTGEN_DATA_PATH")
-    os.environ["REPORTGEN_DATA_PATH"] = str(tmp_path / "empty")
+    os.environ["REPORTGEN_DATA_PATH"] = os.pathsep.join([str(tmp_path / "empty"), str(SHARED_DATA)])
     try:
         code = main(["report", str(ROOT / "experiments" / "pw12.yaml"), "--quick", "--section", "3", "--out", str(tmp_path / "out"),
                      "--cache", str(built / "cache")])
@@ -131,7 +133,8 @@ def test_a_cached_rerender_of_pw12_imports_no_ml_framework(built: Path) -> None:
     for name in ("report.html.j2", "report.css"):
         (templates / name).write_text((ROOT / "templates" / name).read_text())
     (templates / "report.css").write_text((templates / "report.css").read_text() + "\n/* edited: forces a re-render */\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTGEN_TEMPLATES": str(templates), "REPORTGEN_DATA_PATH": str(built / "data"),
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTGEN_TEMPLATES": str(templates),
+           "REPORTGEN_DATA_PATH": os.pathsep.join([str(built / "data"), str(SHARED_DATA)]),
            "KERAS_HOME": str(built / "keras"), "REPORTGEN_DECODED": str(built / "decoded")}
     args = ["report", str(ROOT / "experiments" / "pw12.yaml"), "--quick", "--out", str(built / "out"), "--cache", str(built / "cache")]
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=built, timeout=300)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -11,6 +12,9 @@ WIDTH = 6.3  # inches: the 16 cm text width of an A4 report
 FONT = 9.0  # axis labels and titles, in points at print size
 SMALL = 8.0  # tick labels, legends, cell annotations
 TINY = 6.5  # the smallest text we ever draw
+
+# Run names, titles and captions are user text: drawn as written, never parsed as TeX (`$\\sum...$` is no work for us).
+matplotlib.rcParams["text.parse_math"] = False
 
 
 def new_figure(width: float, height: float) -> Figure:

@@ -24,7 +24,7 @@ def render_html(context: dict[str, Any], folder: Path | None = None) -> str:
     """The whole report as one HTML page; the stylesheet is inlined so the HTML stands alone."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder or templates_dir()),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        autoescape=True,  # every value is escaped; only the sanitised Markdown and the inlined CSS are marked safe
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

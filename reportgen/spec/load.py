@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from ..limits import exceeded, limit
 from . import catalog
 from .args import read_args
 from .check import INVALID, Checker
 from .convolution import read_convolution
 from .model import DatasetSpec, ExperimentSpec, QuickSpec, RunSpec
+from .paths import DATA_PATH_VAR, PathOutside, data_roots, resolve_inside
 from .report import References, read_sections
 from .kinds import KIND_KEYS, read_kind
 from .lineage import resolve_lineage
@@ -114,8 +116,13 @@ def _datasets(c: Checker, node: Located, base: Path) -> dict[str, DatasetSpec] |
         labels = c.choice(fields["labels"], f"{where}.labels", ("one_hot", "sparse")) if "labels" in fields else "one_hot"
         if INVALID in (options, scale, flatten, labels):
             continue
-        if "path" in options:  # relative to the experiment file, like Markdown files
-            options["path"] = str((base / Path(options["path"]).expanduser()).resolve())
+        if "path" in options:  # inside the experiment's folder or a folder on REPORTGEN_DATA_PATH, nowhere else
+            try:
+                options["path"] = str(resolve_inside(options["path"], [base, *data_roots()], expand_user=True))
+            except PathOutside as exc:
+                c.fail(fields["path"].mark, f"{where}.path", f"expected a folder inside the experiment's folder or in a folder on "
+                                                             f"{DATA_PATH_VAR}. Received: '{options['path']}' ({exc})")
+                continue
         out[name] = DatasetSpec(name, source, options, scale, flatten, labels)
     return out if len(out) == len(entries) else INVALID
 
@@ -140,6 +147,7 @@ def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tup
     groups: dict[str, list[str]] = {}
     refs: dict[str, dict[str, Any]] = {}  # run -> {'start' | 'features': (name written, mark, path)}
     failed = False
+    planned = 0  # runs so far, sweeps expanded: the experiment's total is bounded by limit('runs') before each expansion
     for name, value in entries.items():
         where = f"runs.{name}"
         fields = c.mapping(value, where, _RUN)
@@ -148,7 +156,13 @@ def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tup
             continue
         variants = [(name, value, {})]
         if "sweep" in fields:
-            variants = expand_sweep(c, name, value, fields["sweep"], f"{where}.sweep")
+            variants = expand_sweep(c, name, value, fields["sweep"], f"{where}.sweep", before=planned)
+        elif planned + 1 > limit("runs"):
+            received = f"{planned + 1:,} runs (this one and the {planned:,} before it)"
+            variants = c.fail(node.key_marks[name], where, exceeded("runs", received))
+        if not isinstance(variants, list):  # past limit('runs'): the remaining runs are not read (nor reported unknown)
+            return INVALID, {**groups, **{n: [] for n in entries if n not in groups}}
+        planned += len(variants)
         groups[name] = []
         for run_name, run_node, params in variants:
             run = _run(c, run_name, run_node, where, datasets, defaults, params)

@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
-import string
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import catalog
 from .args import read_arg
+from ..errors import ReportgenError
+from ..limits import exceeded, limit
 from .check import INVALID, Checker
 from .figurekinds import FIGURE_KINDS
 from .model import BlockSpec, SectionSpec
+from .paths import PathOutside, resolve_inside
 from .yamlsource import Located
 
-__all__ = ["References", "read_sections"]
+__all__ = ["References", "fill_placeholders", "read_sections"]
 
 _BLOCKS = ("text", "markdown", "table", "convolution", "best", *catalog.FIGURES)
 _BEST = {"test_accuracy": max, "train_accuracy": max, "test_loss": min, "train_loss": min, "test_mse": min, "test_psnr": max}
 _BEST_FIELDS = ("run", "title", "value", "metric")
+# One pass over a best block's text: '{{' and '}}' are braces, '{name}' a placeholder, any other brace is an error.
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """`text` with each `{name}` replaced by values[name] and '{{', '}}' made single braces, in one pass (no format spec,
+    no conversion, no attribute access: nothing a student writes can make it slow or fail after training)."""
+    def one(match: re.Match) -> str:
+        token = match.group()
+        if token in ("{{", "}}"):
+            return token[0]
+        if match.group(1) in values:
+            return values[match.group(1)]
+        return token  # refused when the file was read; kept as written should it get here
+
+    return _PLACEHOLDER.sub(one, text)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else f"{text[:width]}... ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -132,16 +155,41 @@ def _best(c: Checker, node: Located, path: str, refs: References) -> BlockSpec |
     if "text" in entries:
         text = c.string(entries["text"], f"{path}.text")
         if text is not INVALID:
-            try:
-                unknown = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None and f not in _BEST_FIELDS]
-            except ValueError as exc:
-                unknown = [str(exc)]
-            if unknown:
-                text = c.fail(entries["text"].mark, f"{path}.text", f"expected placeholders among {{{'}, {'.join(_BEST_FIELDS)}}}. "
-                                                                    f"Received: {{{unknown[0]}}}")
+            wrong = [m.group() for m in _PLACEHOLDER.finditer(text) if m.group() not in ("{{", "}}") and m.group(1) not in _BEST_FIELDS]
+            if wrong:
+                shown = f"a single '{wrong[0]}'" if len(wrong[0]) == 1 else _clip(wrong[0])
+                text = c.fail(entries["text"].mark, f"{path}.text", f"expected placeholders among {{{'}, {'.join(_BEST_FIELDS)}}} "
+                                                                    f"without a format ('{{{{' and '}}}}' for braces). Received: {shown}")
     if INVALID in (runs, metric, text):
         return INVALID
     return BlockSpec("best", {"runs": runs, "metric": metric, "text": text})
+
+
+def _read_markdown(c: Checker, node: Located, where: str, name: str, base: Path) -> str | Any:
+    """A Markdown file inside the experiment's folder (no absolute path elsewhere, no '..' or link out), bounded, UTF-8."""
+    try:
+        file = resolve_inside(name, [base])
+    except PathOutside as exc:
+        return c.fail(node.mark, where, f"expected a Markdown file inside the experiment's folder. Received: '{_clip(name)}' ({exc})")
+    if not file.is_file():
+        return c.fail(node.mark, where, f"expected a Markdown file. Received: '{_clip(name)}' (not found at {file})")
+    try:
+        most = limit("text_bytes")
+    except ReportgenError as exc:  # a malformed $REPORTGEN_LIMITS: said where it is read
+        return c.fail(node.mark, where, str(exc))
+    try:
+        with open(file, "rb") as stream:
+            data = stream.read(most + 1)  # read, not stat: /proc-like files report no size
+    except OSError as exc:
+        return c.fail(node.mark, where, f"expected a readable Markdown file. Received: '{_clip(name)}' ({exc.strerror or exc})")
+    if len(data) > most:
+        size = file.stat().st_size
+        return c.fail(node.mark, where, exceeded("text_bytes", f"'{_clip(name)}', {max(size, len(data)):,} bytes"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return c.fail(node.mark, where, f"expected a Markdown file in UTF-8. Received: '{_clip(name)}' (byte 0x{data[exc.start]:02x} "
+                                        f"at offset {exc.start} is not UTF-8)")
 
 
 def _block(c: Checker, node: Located, path: str, refs: References) -> BlockSpec | Any:
@@ -160,10 +208,8 @@ def _block(c: Checker, node: Located, path: str, refs: References) -> BlockSpec 
         name = c.string(value, where)
         if name is INVALID:
             return INVALID
-        file = (refs.base / name).resolve()
-        if not file.is_file():
-            return c.fail(value.mark, where, f"expected a Markdown file. Received: '{name}' (not found at {file})")
-        return BlockSpec("text", {"markdown": file.read_text(encoding="utf-8"), "source": name})
+        markdown = _read_markdown(c, value, where, name, refs.base)
+        return INVALID if markdown is INVALID else BlockSpec("text", {"markdown": markdown, "source": name})
     if kind == "convolution":  # the tables of exercise 1, computed from the top-level `convolution:`
         if value.value not in (None, {}):
             return c.expected(value, where, "nothing or {} (the exercise is declared under the top-level 'convolution' key)")
