@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,9 +26,18 @@ def _sha256_file(path: str) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+_MAX_MEMO = 16 << 20  # a memo of a few thousand files; a cache folder copied from elsewhere may hold anything
+
+
 def _read_memo(memo_path: Path) -> dict[str, Any]:
+    """The memo, or {} when it is missing, damaged, too large, or not a plain file (a link is never followed)."""
     try:
-        data = json.loads(memo_path.read_text(encoding="utf-8"))
+        fd = os.open(memo_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))  # a FIFO: no wait
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_MEMO:
+                return {}
+            data = json.loads(fh.read(_MAX_MEMO + 1))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("version") != _MEMO_VERSION:

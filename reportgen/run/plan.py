@@ -10,6 +10,7 @@ from ..data import file_fingerprint
 from ..errors import RunError
 from ..spec import ExperimentSpec, RunSpec, catalog
 from ..spec.lineage import topological
+from ..spec.paths import inside
 from .cache import Cache, cache_key
 from .environment import result_versions
 
@@ -24,8 +25,9 @@ class PlannedRun:
     key: str  # this environment's key (spec, data, parents' entries, versions)
     run_key: str  # the same without versions: finds the run trained elsewhere
     entry: str  # the entry holding (or that will hold) its result
-    train: bool  # no entry yet, or --force
+    train: bool  # no trusted entry yet, or --force
     parents: dict[str, str] = field(default_factory=dict)  # parent run -> its entry
+    refused: str = ""  # why an entry present under its key is not used (unsealed, damaged, untrusted key)
 
 
 def plan_runs(spec: ExperimentSpec, cache: Cache, data: Any, force: bool = False) -> list[PlannedRun]:
@@ -44,9 +46,10 @@ def plan_runs(spec: ExperimentSpec, cache: Cache, data: Any, force: bool = False
         if parents:
             identity["parents"] = parents
         key, run_key = cache_key({**identity, "versions": versions}), cache_key(identity)
-        found = None if force else (key if cache.has(key) else cache.same_run(run_key))
+        found = None if force else (key if cache.trusted(key) else cache.same_run(run_key))
+        refused = cache.verify(key).reason if not force and found is None and cache.has(key) else ""
         entries[name] = found or key
-        plan.append(PlannedRun(name, key, run_key, entries[name], found is None, parents))
+        plan.append(PlannedRun(name, key, run_key, entries[name], found is None, parents, refused))
     return plan
 
 
@@ -57,6 +60,9 @@ def _weights_files(run: RunSpec, base: Path) -> dict[str, str]:
         weights = layer.args.get("weights") if layer.kind in catalog.APPLICATIONS else None
         if weights and weights not in ("imagenet", "none"):
             path = (base / weights).resolve()
+            if not inside(path, base):  # the spec refuses '..' and absolute paths; a link out is refused here
+                raise RunError(f"run '{run.name}': weights file '{weights}' of {layer.kind} leads outside the experiment's "
+                               f"folder (to {path})")
             if not path.is_file():
                 raise RunError(f"run '{run.name}': weights file '{weights}' of {layer.kind} not found (looked at {path})")
             files[layer.name or layer.kind] = str(path)

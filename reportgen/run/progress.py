@@ -92,6 +92,10 @@ class TrainingProgress:
         self._progress.advance(self._runs)
         console.print(escape(line))
 
+    def note(self, line: str) -> None:
+        """A line about the build that is not a run's progress (e.g. a cache entry that is not used)."""
+        console.print(escape(line))
+
     def skip(self, line: str) -> None:
         """A run that needs no training (cache hit)."""
         self.index += 1

@@ -26,6 +26,7 @@ class FakeResult:
     seconds: float = 0.0
     key: str = "0" * 64
     from_cache: bool = True
+    origin: str = "sealed on this machine"
     record: dict = field(default_factory=dict)
     dataset: dict = field(default_factory=dict)
     layers: list = field(default_factory=list)
