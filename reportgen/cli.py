@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from pathlib import Path
@@ -24,30 +25,43 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--section", dest="sections", action="append", metavar="N|TITLE",
                         help="build only this report section (its number, or part of its title) and the runs it needs; "
                              "repeat for several; the report goes to build/NAME-sections-N/")
+    report.add_argument("--no-train", dest="train", action="store_false",
+                        help="train nothing: every run must have a trusted cache entry, else a one-line error (re-render only)")
     report.add_argument("--out", type=Path, help="output folder (default build/NAME)")
     report.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
     validate = commands.add_parser("validate", help="check experiment files and report every problem")
     validate.add_argument("files", nargs="+", type=Path)
+    for command in (report, validate):
+        command.add_argument("--limit", dest="limits", action="append", default=[], metavar="NAME=N",
+                             help="raise a bound on untrusted input (e.g. params=5e8, epochs=5000); see README, "
+                                  "'Grading untrusted submissions'; repeatable; also $REPORTGEN_LIMITS")
+    key = commands.add_parser("key", help="print this machine's public cache key, for other machines' $REPORTGEN_TRUST")
+    key.add_argument("--out", type=Path, help="write it to this file instead")
     validate.add_argument("--no-models", dest="models", action="store_false",
                           help="check the file only; do not build the models on their datasets' shapes (no Keras import)")
     return parser
 
 
 def _report(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
     from .pipeline import build
     from .run.progress import console
 
     start = time.perf_counter()
     summary = build(args.name, quick=args.quick, force=args.force, out=args.out, cache_dir=args.cache,
-                    precision="mixed_bfloat16" if args.mixed_precision else None, sections=args.sections)
+                    precision="mixed_bfloat16" if args.mixed_precision else None, sections=args.sections, train=args.train)
     elapsed = time.perf_counter() - start
     if summary.up_to_date:
         console.print(f"{summary.experiment}: up to date ({len(summary.cached)} runs cached), {summary.out}/report.pdf")
-        return 0
-    console.print(
-        f"{summary.experiment}: {len(summary.trained)} trained, {len(summary.cached)} from cache, "
-        f"{elapsed:.1f} s -> {summary.out}/report.pdf, results.json, figures/"
-    )
+    else:
+        console.print(
+            f"{summary.experiment}: {len(summary.trained)} trained, {len(summary.cached)} from cache, "
+            f"{elapsed:.1f} s -> {summary.out}/report.pdf, results.json, figures/"
+        )
+    if summary.failed:  # the report is written (it shows them as failed), but the build is not a success
+        console.print(escape(summary.failure_line()))
+        return 1
     return 0
 
 
@@ -69,13 +83,37 @@ def _validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _key(args: argparse.Namespace) -> int:
+    from .run.seal import TRUST_VAR, local_signer
+
+    line = local_signer().public.line()
+    if args.out:
+        args.out.write_text(line + "\n", encoding="utf-8")
+        print(f"wrote {args.out}: give it to the machines that should trust this one's cache entries (${TRUST_VAR})")
+    else:
+        print(line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "key":
+            return _key(args)
+        from .limits import configure, parse_overrides
+
+        configure(parse_overrides(",".join(args.limits), "--limit"))
         return _report(args) if args.command == "report" else _validate(args)
     except ReportgenError as exc:
         print(f"error: {exc}" if "\n" not in str(exc) and not _located(str(exc)) else str(exc), file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS):
+            raise
+        where = f" in {Path(exc.filename).parent}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror} (finished runs are in the cache; free space and run the same "
+              "command to go on)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted: finished runs are in the cache; run the same command to go on", file=sys.stderr)
         return 130

@@ -21,13 +21,22 @@ WORKBOOK = "cnn-ex1.xlsx"  # the name the PW04 sheet gives the convolution workb
 
 @dataclass
 class BuildSummary:
-    """What a build did: which runs trained, which came from the cache, where the outputs are."""
+    """What a build did: which runs trained, which came from the cache, which failed and why, where the outputs are."""
 
     experiment: str
     out: Path
     trained: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     up_to_date: bool = False
+    failed: dict[str, str] = field(default_factory=dict)  # run -> why ('loss became nan in epoch 3'); in the report too
+
+    def failure_line(self) -> str:
+        """'2 of 7 runs failed: mlp (loss became nan in epoch 3), cnn (...)', or '' when none did."""
+        if not self.failed:
+            return ""
+        total = len({*self.trained, *self.cached, *self.failed})
+        return (f"{len(self.failed)} of {total} run{'s' if total != 1 else ''} failed: "
+                + ", ".join(f"{name} ({why})" for name, why in self.failed.items()))
 
 
 def resolve_experiment(name: str, experiments: Path = Path("experiments")) -> Path:
@@ -45,7 +54,8 @@ def resolve_experiment(name: str, experiments: Path = Path("experiments")) -> Pa
 
 
 def build(name: str, quick: bool = False, force: bool = False, out: Path | None = None, cache_dir: Path | None = None,
-          show_progress: bool = True, precision: str | None = None, sections: list[str] | None = None) -> BuildSummary:
+          show_progress: bool = True, precision: str | None = None, sections: list[str] | None = None,
+          train: bool = True) -> BuildSummary:
     """Load the spec, train or fetch every run, draw the figures, write the report and results.json. With `sections`
     (numbers or parts of titles), only those sections and the runs they need, into build/NAME-sections-N/."""
     path = resolve_experiment(name)
@@ -61,22 +71,37 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
 
     keys = plan_keys(spec, cache)
     stamp = _stamp(spec, keys)
-    if not force and _is_current(out, stamp, spec) and all(cache.has(k) for k in keys.values()):
+    if not force and _is_current(out, stamp, spec) and all(cache.trusted(k) for k in keys.values()):
         summary.up_to_date, summary.cached = True, list(keys)
+        summary.failed = _failures(cache, keys)
         return summary
 
-    results = run_experiment(spec, cache, force=force, show_progress=show_progress)
+    results = run_experiment(spec, cache, force=force, show_progress=show_progress, train=train)
     summary.trained = [n for n, r in results.items() if not r.from_cache]
     summary.cached = [n for n, r in results.items() if r.from_cache]
+    summary.failed = {n: r.failure for n, r in results.items() if r.failed}
     _render(spec, results, out)
-    (out / ".stamp").write_text(stamp)
+    _write(out / ".stamp", stamp)  # last: the outputs are current only once all of them are written
     return summary
+
+
+def _failures(cache: Cache, keys: dict[str, str]) -> dict[str, str]:
+    """{run: why} of the failed runs among these cache entries (an up-to-date build still says which failed)."""
+    from .run.result import failure_of
+
+    failed = {}
+    for name, key in keys.items():
+        failure = failure_of(cache.read(key))
+        if failure:
+            failed[name] = failure
+    return failed
 
 
 def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
     from .report import build_context, figure_plan, render_html, render_pdf
 
     out.mkdir(parents=True, exist_ok=True)
+    (out / ".stamp").unlink(missing_ok=True)  # the outputs are being replaced
     if spec.convolution is not None:
         from .workbook import write_conv_workbook
 
@@ -85,10 +110,24 @@ def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
     built = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     context = build_context(spec, results, built)
     html = render_html(context)
-    (out / "report.html").write_text(html, encoding="utf-8")
-    render_pdf(html, out, out / "report.pdf")
+    _write(out / "report.html", html)
+    pdf = out / f".report.pdf.{os.getpid()}.tmp"
+    try:
+        os.replace(render_pdf(html, out, pdf), out / "report.pdf")
+    finally:
+        pdf.unlink(missing_ok=True)
     payload = {"experiment": spec.name, "profile": spec.profile, **({"sections": list(spec.selected)} if spec.selected else {}), "runs": {n: r.summary() for n, r in results.items()}}
-    (out / "results.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    _write(out / "results.json", json.dumps(payload, indent=2))
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a text output whole or not at all (a full disk leaves the old file, or none, never half of one)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _draw_figures(plan: list[dict], results: dict, out: Path) -> None:
@@ -113,7 +152,7 @@ def _draw_figures(plan: list[dict], results: dict, out: Path) -> None:
             drawn = FIGURES.get(item["options"]["kind"])(item["options"], results)
             (save_drawing if isinstance(drawn, bytes) else save_figure)(drawn, out / item["file"])
     stamps_file.parent.mkdir(parents=True, exist_ok=True)
-    stamps_file.write_text(json.dumps(stamps, indent=1, sort_keys=True))
+    _write(stamps_file, json.dumps(stamps, indent=1, sort_keys=True))
 
 
 def _digest(files: list[Path]) -> str:

@@ -16,6 +16,7 @@ from .activations import make_activations
 from .codes import make_codes
 from .confusion import make_confusion
 from .diagram import render_diagram
+from ._style import FONT, SMALL, WIDTH, new_figure
 from .curves import make_curves
 from .filters import make_filters
 from .reconstructions import make_reconstructions
@@ -35,6 +36,26 @@ def _result(kind: str, results: Mapping[str, RunResult], name: str) -> RunResult
         raise RenderError(f"{kind} figure: no result for run '{name}'; results: {known}") from None
 
 
+def _failure(result: RunResult) -> str | None:
+    return getattr(result, "failure", None)
+
+
+def _failed_note(kind: str, result: RunResult) -> Figure:
+    """In place of a figure drawn from a failed run's outputs (nan weights, no predictions): a note saying why."""
+    fig = new_figure(WIDTH, 0.5)
+    fig.text(0.5, 0.5, f"No {kind} figure: run '{result.name}' failed ({_failure(result)}).", ha="center", va="center",
+             fontsize=FONT, wrap=True)
+    return fig
+
+
+def _left_out(fig: Figure, failed: Mapping[str, str | None]) -> Figure:
+    """A line under a figure that shows only some of its runs: which failed runs it leaves out, and why."""
+    if failed:
+        text = "; ".join(f"{name} failed ({why})" for name, why in failed.items())
+        fig.text(0.5, 1, f"Not shown: {text}.", ha="center", va="bottom", fontsize=SMALL)  # above: legends go below
+    return fig
+
+
 def _array(kind: str, result: RunResult, key: str) -> np.ndarray:
     arrays = result.arrays
     if key not in arrays:
@@ -46,15 +67,31 @@ def _array(kind: str, result: RunResult, key: str) -> np.ndarray:
 def curves(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     """Loss and accuracy (or `metrics`) per epoch for `runs`, each labelled by its name."""
     runs = {name: _result("curves", results, name) for name in options["runs"]}
-    histories = {name: result.history for name, result in runs.items()}
-    ends = {name: [phase["epochs"] for phase in result.record.get("phases", [])[:-1]] for name, result in runs.items()}
-    return make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")), ends)
+    # A failed run's curves up to its failure are shown, labelled as failed (nan and inf left out); one that never
+    # trained (its parent failed) has none.
+    unstarted = {name: _failure(result) for name, result in runs.items() if _failure(result) and not result.history}
+    shown = {_label(name, result): result for name, result in runs.items() if name not in unstarted}
+    if not shown:
+        return _failed_note("curves", runs[next(iter(unstarted))])
+    histories = {label: _finite(result.history) if _failure(result) else result.history for label, result in shown.items()}
+    ends = {label: [phase["epochs"] for phase in result.record.get("phases", [])[:-1]] for label, result in shown.items()}
+    return _left_out(make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")), ends), unstarted)
+
+
+def _label(name: str, result: RunResult) -> str:
+    return f"{name} (failed)" if _failure(result) else name
+
+
+def _finite(history: Mapping[str, list[float]]) -> dict[str, list[float]]:
+    return {k: [v if math.isfinite(v) else math.nan for v in values] for k, values in history.items()}
 
 
 @FIGURES.register("weights")
 def weights(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     """The kernel of `layer` (default: the first Dense layer) of `run`, one image per class."""
     result = _result("weights", results, options["run"])
+    if _failure(result):
+        return _failed_note("weights", result)
     layer = _dense_layer(result, options.get("layer"))
     kernel = np.asarray(_array("weights", result, f"weights/{layer}/0"))
     shape = [int(d) for d in result.record["input_shape"]]
@@ -88,6 +125,8 @@ def _dense_layer(result: RunResult, wanted: str | None) -> str:
 def confusion(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     """Test labels against predictions of `run`, counts or (normalize) fractions of each true class."""
     result = _result("confusion", results, options["run"])
+    if _failure(result):
+        return _failed_note("confusion", result)
     y_true, y_pred = _array("confusion", result, "y_test"), _array("confusion", result, "y_pred")
     return make_confusion(y_true, y_pred, result.dataset["classes"], bool(options.get("normalize", False)))
 
@@ -96,6 +135,8 @@ def confusion(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figu
 def filters(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     """Every filter of the convolution `layer` of `run` (its kernel 'weights/<layer>/0'), numbered 1..c_out."""
     result = _result("filters", results, options["run"])
+    if _failure(result):
+        return _failed_note("filters", result)
     layer = options.get("layer")
     kernel = result.arrays.get(f"weights/{layer}/0") if layer is not None else None
     if kernel is None or np.ndim(kernel) != 4:
@@ -118,6 +159,8 @@ def _conv_layers(result: RunResult) -> list[str]:
 def activations(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     """Training image `image` (default 12) of `run` and the outputs of `layers` for it, one panel per channel."""
     result = _result("activations", results, options["run"])
+    if _failure(result):
+        return _failed_note("activations", result)
     index = options.get("image", 12)
     probe_name = activations_probe(index)
     try:
@@ -139,6 +182,8 @@ def activations(options: dict[str, Any], results: Mapping[str, RunResult]) -> Fi
 def diagram(options: dict[str, Any], results: Mapping[str, RunResult]) -> bytes:
     """The architecture of `run` drawn by keras.utils.model_to_dot (kept in its cache entry) through Graphviz, as SVG."""
     result = _result("diagram", results, options["run"])
+    if _failure(result):  # a failed run keeps no model to draw
+        return _svg_note(f"No diagram: run '{result.name}' failed ({_failure(result)}).")
     try:
         dot = str(result.probe(DIAGRAM_PROBE)["dot"])
     except (KeyError, FileNotFoundError) as exc:
@@ -150,6 +195,10 @@ def diagram(options: dict[str, Any], results: Mapping[str, RunResult]) -> bytes:
 def reconstructions(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     """Test images of autoencoder `runs`: each original above its noisy input (denoising runs) and reconstruction."""
     runs = [_result("reconstructions", results, name) for name in options["runs"]]
+    failed = {result.name: _failure(result) for result in runs if _failure(result)}
+    if len(failed) == len(runs):
+        return _failed_note("reconstructions", runs[0])
+    runs = [result for result in runs if result.name not in failed]
     originals = None
     rows = []
     for result in runs:
@@ -163,13 +212,15 @@ def reconstructions(options: dict[str, Any], results: Mapping[str, RunResult]) -
         if result.record.get("run", {}).get("noise"):
             rows.append((f"noisy input ({result.name})", _array("reconstructions", result, "samples/input").astype(np.float32) / top))
         rows.append((f"reconstruction ({result.name})", _array("reconstructions", result, "samples/output")))
-    return make_reconstructions(originals, rows, options.get("images", 10))
+    return _left_out(make_reconstructions(originals, rows, options.get("images", 10)), failed)
 
 
 @FIGURES.register("codes")
 def codes(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     """The test codes of `run` at `layer` (default: its code) projected to 2-D (PCA or t-SNE), coloured by class."""
     result = _result("codes", results, options["run"])
+    if _failure(result):
+        return _failed_note("codes", result)
     layer = options.get("layer") or (result.record.get("code") or {}).get("layer")
     method = options.get("method", "pca")
     name = codes_probe(str(layer), method, options.get("images", CODES_IMAGES))
@@ -178,3 +229,12 @@ def codes(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     except (KeyError, FileNotFoundError) as exc:
         raise RenderError(f"codes figure: run '{result.name}' recorded no probe '{name}'") from exc
     return make_codes(probe["points"], probe["labels"], result.dataset["classes"], method)
+
+
+def _svg_note(text: str) -> bytes:
+    """A one-line SVG drawing of text (a diagram's place when there is no model to draw)."""
+    from xml.sax.saxutils import escape
+
+    width = 12 + 6 * len(text)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="24" viewBox="0 0 {width} 24">'
+            f'<text x="6" y="16" font-family="sans-serif" font-size="11">{escape(text)}</text></svg>').encode()

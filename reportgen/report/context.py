@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any, Mapping
 
 from ..exercises import solve_conv1d, solve_conv2d
 from ..spec import ExperimentSpec, catalog
 from ..spec.figurekinds import CODES_IMAGES, FIGURE_KINDS
+from ..spec.report import fill_placeholders
 from .markdown import markdown_to_html
-from .runs import run_architecture, run_data, run_training
+from .runs import run_architecture, run_data, run_failure, run_training
 from .tables import format_percent, make_table
 
 __all__ = ["build_context", "figure_plan"]
@@ -79,18 +81,32 @@ def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Map
     """The user's sentence with the best run of the results filled in (never a fixed claim)."""
     metric = options["metric"]
     choose = max if metric.endswith(("accuracy", "psnr")) else min
-    missing = [name for name in options["runs"] if metric not in results[name].metrics]
+    candidates = [name for name in options["runs"] if not run_failure(results[name])]  # a failed run is never the best
+    missing = [name for name in candidates if metric not in results[name].metrics]
     if missing:
         from ..errors import RenderError
 
         raise RenderError(f"best block: run '{missing[0]}' has no {metric} (a {results[missing[0]].record.get('kind', 'classify')} "
                           f"run); choose runs that report it")
-    best = choose(options["runs"], key=lambda name: results[name].metrics[metric])
+    if not candidates:
+        return f"No run is named best by {metric.replace('_', ' ')}: every one of them failed."
+    best = choose(candidates, key=lambda name: results[name].metrics[metric])
     value = results[best].metrics[metric]
     shown = (format_percent(value) if metric.endswith("accuracy") else f"{value:.1f} dB" if metric.endswith("psnr")
              else f"{value:.4f}")
     words = metric.replace("_", " ")
-    return options["text"].format(run=best, title=spec.runs[best].title or best, value=shown, metric=words)
+    values = {"run": best, "title": spec.runs[best].title or best, "value": shown, "metric": words}
+    # One pass, no str.format (a student's format spec could hang or crash the render); what is filled in is text, not markup.
+    return fill_placeholders(options["text"], {key: _literal(value) for key, value in values.items()})
+
+
+_MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]])")
+
+
+def _literal(text: str) -> str:
+    """A value put into a Markdown sentence so that it shows as written: HTML-escaped, Markdown's emphasis, code and link
+    marks backslashed (what a run's title may hold is text, never markup; the sanitiser would drop markup anyway)."""
+    return _MARKDOWN_MARKS.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def _number(x: float) -> str:
@@ -161,6 +177,7 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
             "seconds": f"{result.seconds:.1f}",
             "key": result.key,
             "from_cache": result.from_cache,
+            "origin": result.origin,
             "trained_on": ", ".join(result.record["manifest"].get("devices", [])) or result.record["manifest"]["backend"],
         })
         datasets.setdefault((run.dataset, data["fingerprint"], data["n_train"], data["n_test"]), {

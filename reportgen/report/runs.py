@@ -7,7 +7,16 @@ from typing import Any, Mapping
 from ..spec import RunSpec
 from .notation import architecture, hyperparameters
 
-__all__ = ["estimator_text", "run_architecture", "run_data", "run_training", "start_text"]
+__all__ = ["estimator_text", "run_architecture", "run_data", "run_failure", "run_training", "start_text"]
+
+
+def run_failure(result: Any) -> str | None:
+    """Why a run failed ('loss became nan in epoch 3'), or None: run.result.RunResult.failure, else its record's
+    status (results that only carry a record)."""
+    failure = getattr(result, "failure", None)
+    if failure is None and (getattr(result, "record", None) or {}).get("status") == "failed":
+        failure = str(result.record.get("failure") or "failed")
+    return failure
 
 
 def estimator_text(run: RunSpec) -> str:

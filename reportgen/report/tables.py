@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from ..registry import Registry
 from ..spec import RunSpec
-from .runs import estimator_text, run_architecture, run_data, run_training, start_text
+from .runs import estimator_text, run_architecture, run_data, run_failure, run_training, start_text
 
 __all__ = ["COLUMNS", "Column", "format_percent", "make_table"]
 
@@ -103,7 +103,7 @@ def _features(res: Result) -> str:
 
 
 def _params(run: RunSpec, res: Result) -> str:
-    return "n/a" if run.kind == "estimator" else f"{res.params:,}"
+    return "n/a" if run.kind == "estimator" or (not res.params and run_failure(res)) else f"{res.params:,}"  # not started
 
 
 COLUMNS: Registry[Column] = Registry("column")
@@ -138,13 +138,24 @@ _COLUMNS = {
 for _name, _column in _COLUMNS.items():
     COLUMNS.register(_name)(_column)
 
+# Cells that are results of training: a failed run's say "failed" (its numbers, if any, are not results).
+_RESULT_COLUMNS = {"train_accuracy", "test_accuracy", "train_loss", "test_loss", "best_epoch", "head_accuracy", "test_mse",
+                   "train_mse", "test_psnr", "noisy_psnr"}
+
 
 def make_table(runs: Sequence[str], columns: Sequence[str], specs: Mapping[str, RunSpec], results: Mapping[str, Result]) -> dict[str, Any]:
-    """{columns, headers, numeric, rows}: the cells as printed, one row per run."""
+    """{columns, headers, numeric, rows}: the cells as printed, one row per run; with failed runs, their result
+    cells say "failed" and `notes` says why ('mlp failed: loss became nan in epoch 3')."""
     chosen = [COLUMNS.get(name) for name in columns]
-    return {
+    failures = {name: run_failure(results[name]) for name in runs}
+    table: dict[str, Any] = {
         "columns": list(columns),
         "headers": [c.header for c in chosen],
         "numeric": [c.numeric for c in chosen],
-        "rows": [[c.cell(name, specs[name], results[name]) for c in chosen] for name in runs],
+        "rows": [["failed" if failures[name] and column in _RESULT_COLUMNS else c.cell(name, specs[name], results[name])
+                  for column, c in zip(columns, chosen)] for name in runs],
     }
+    notes = [f"{name} failed: {why}" for name, why in failures.items() if why]
+    if notes:
+        table["notes"] = notes
+    return table

@@ -11,7 +11,8 @@ import numpy as np
 from ..model import decoder, encoder
 from .job import Job
 from .noise import add_noise
-from .train import _EVAL_BATCH, compiled_model, fit_model, model_record, scores, train_started, weight_arrays
+from .train import (_EVAL_BATCH, compiled_model, evaluation_failure, failed_run, fit_model, model_record, scores, train_started,
+                    weight_arrays)
 
 __all__ = ["SAMPLES", "psnr", "train_autoencoder"]
 
@@ -47,10 +48,15 @@ def train_autoencoder(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], 
         x_train = add_noise(data.x_train, run.noise, data.max_value, t.seed, stream=0)
         x_test = add_noise(data.x_test, run.noise, data.max_value, t.seed, stream=1)
     fitted = fit_model(job, model, x_train, y_train, x_test, y_test)
+    if fitted.failure:  # a nan or inf loss: no reconstructions, codes or scores to show
+        return failed_run(fitted, model, data.x_train.shape[1:])
     train_err, test_err = _errors(model, x_train, y_train), _errors(model, x_test, y_test)
     metrics = {"train_mse": float(train_err.mean()), "test_mse": float(test_err.mean()),
                "train_psnr": float(psnr(train_err).mean()), "test_psnr": float(psnr(test_err).mean()),
                **{f"test_{k}": v for k, v in scores(model, x_test, y_test).items()}}
+    failure = evaluation_failure(metrics, fitted.epochs)
+    if failure:
+        return failed_run(fitted, model, data.x_train.shape[1:], failure)
     if run.noise:  # what the noise alone costs: the noisy input against the clean image
         noisy = _targets(x_test, data.max_value, job.dataset.scale, shape)
         noisy_err = ((noisy - y_test) ** 2).reshape(len(x_test), -1).mean(axis=1)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +66,20 @@ def plan_keys(spec: ExperimentSpec, cache: Cache, data: _Data | None = None) -> 
     return {planned.name: planned.entry for planned in plan_runs(spec, cache, data)}
 
 
-def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show_progress: bool = True) -> dict[str, RunResult]:
-    """Results for every run in file order; only runs missing from the cache (or all, with force) train, parents
-    before their children."""
+def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show_progress: bool = True,
+                   train: bool = True) -> dict[str, RunResult]:
+    """Results for every run in file order; only runs without a trusted cache entry (or all, with force) train, parents
+    before their children. With train=False, a run that would train is a one-line error instead."""
     cache.root.mkdir(parents=True, exist_ok=True)
     cache.clean_temporaries()
     data = _Data(spec.datasets, cache.root / "fingerprints.json")
     plan = plan_runs(spec, cache, data, force)
     to_train = [planned.name for planned in plan if planned.train]
+    if to_train and not train:
+        first = next(planned for planned in plan if planned.train)
+        why = f"its entry {first.key[:12]} is not used: {first.refused}" if first.refused else "no entry in the cache"
+        raise RunError(f"run '{first.name}' would train ({why}), and training is off (--no-train); "
+                       f"{len(to_train)} of {len(plan)} runs lack a trusted entry in {cache.root}")
     if to_train:  # every model is built on its data's shape before the first run trains: all shape errors at once
         check_models(spec, to_train, base=Path(spec.file).parent)
     results: dict[str, RunResult] = {}
@@ -80,19 +90,45 @@ def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show
                 record = cache.read(planned.entry)
                 results[name] = RunResult(name, planned.entry, record, True, cache)
                 elsewhere = "" if planned.entry == planned.key else f" (trained with {record['manifest']['backend']} {record['manifest']['backend_version']})"
-                progress.skip(f"cached  {name}{elsewhere}")
+                failure = results[name].failure
+                progress.skip(f"cached  {name}{elsewhere}" + (f": failed, {failure}" if failure else ""))
                 continue
-            with tempfile.TemporaryDirectory(prefix="reportgen-") as workdir:
-                record, arrays, model = _train(spec, planned, data, cache, progress, Path(workdir))
+            if planned.refused:  # an entry that is there but not trusted is never used silently
+                progress.note(f"retrain {name}: cache entry {planned.key[:12]} not used ({planned.refused})")
+            # A failed run stays failed (and cached: it is deterministic); its children do not start.
+            broken = {parent: results[parent].failure for parent in planned.parents if parent in results and results[parent].failed}
+            # The run's files are written beside the cache (same disk; a killed run's folder is cleaned like any temporary).
+            with _writing(name, cache.root), tempfile.TemporaryDirectory(prefix=f".tmp-{os.getpid()}-run-", dir=cache.root) as workdir:
+                record, arrays, model = _train(spec, planned, data, cache, progress, Path(workdir), broken)
                 extra = {"model.keras": Path(workdir) / "model.keras"} if model is not None else {}
                 cache.write(planned.key, record, arrays, extra=extra, spec_key=planned.run_key)
-                _probe(spec, name, planned.key, cache, data, model)  # while the model is in memory: no reload
+                if "failure" not in record:  # a failed run leaves no model to probe
+                    _probe(spec, name, planned.key, cache, data, model)  # while the model is in memory: no reload
             results[name] = RunResult(name, planned.key, record, False, cache)
-            progress.end_run(f"trained {name} in {record['seconds']:.1f} s{_headline(record)}")
+            (progress.skip if broken else progress.end_run)(_end_line(name, record))
     for name, result in results.items():
-        if result.from_cache:  # a figure added since the run trained may need a probe its entry lacks
+        if result.from_cache and not result.failed:  # a figure added since the run trained may need a probe its entry lacks
             _probe(spec, name, result.key, cache, data)
     return {name: results[name] for name in spec.runs}
+
+
+@contextlib.contextmanager
+def _writing(name: str, folder: Path) -> Iterator[None]:
+    """A full disk (or quota, or file-size limit) while a run writes: one line naming the folder, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        raise RunError(f"run '{name}': cannot write in {folder}: {exc.strerror} (no entry was half-written; "
+                       "free space there or point --cache elsewhere)") from exc
+
+
+def _end_line(name: str, record: dict[str, Any]) -> str:
+    """The progress line of a run just trained: its time and headline metric, or why it failed."""
+    if record.get("status") == "failed":
+        return f"failed  {name}" + (f" after {record['seconds']:.1f} s" if record["seconds"] else "") + f": {record['failure']}"
+    return f"trained {name} in {record['seconds']:.1f} s{_headline(record)}"
 
 
 def _headline(record: dict[str, Any]) -> str:
@@ -114,14 +150,15 @@ def _probe(spec: ExperimentSpec, name: str, key: str, cache: Cache, data: _Data,
         from ..model.backbones import BackbonePreprocess  # noqa: F401  (registers the layer the saved model may hold)
         import keras
 
-        model = keras.saving.load_model(cache.entry(key) / "model.keras")
+        model = keras.saving.load_model(cache.model_file(key))
     for probe, arrays in missing.items():
         cache.write_probe(key, probe, compute_probe(probe, arrays, model, lambda: data.load(spec.runs[name].dataset), name))
 
 
 def _train(spec: ExperimentSpec, planned: PlannedRun, data: _Data, cache: Cache, progress: TrainingProgress,
-           workdir: Path) -> tuple[dict[str, Any], dict[str, Any], Any]:
-    """Train one run with its kind's trainer; the record carries its spec, data description and environment."""
+           workdir: Path, broken: dict[str, str | None] | None = None) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """Train one run with its kind's trainer; the record carries its spec, data description and environment. A run
+    with a failed parent (`broken`: {parent: why}) does not start: a failed record."""
     import_keras()  # quietly, before the trainers import it: Keras is imported only when something trains
     from .kinds import trainer
     from .train import devices
@@ -130,9 +167,12 @@ def _train(spec: ExperimentSpec, planned: PlannedRun, data: _Data, cache: Cache,
     dataset_spec = spec.datasets[run.dataset]
     dataset = data.load(run.dataset)
     prepared = prepare_run(dataset, run)
-    parents = {name: _parent(spec, name, entry, cache) for name, entry in planned.parents.items()}
-    job = Job(run, dataset_spec, prepared, progress.handle, workdir, Path(spec.file).parent, parents)
-    record, arrays, model = trainer(run.kind)(job)
+    if broken:
+        record, arrays, model = _not_started(broken, prepared.x_train.shape[1:]), {}, None
+    else:
+        parents = {name: _parent(spec, name, entry, cache) for name, entry in planned.parents.items()}
+        job = Job(run, dataset_spec, prepared, progress.handle, workdir, Path(spec.file).parent, parents)
+        record, arrays, model = trainer(run.kind)(job)
     record.update(
         name=planned.name,
         kind=run.kind,
@@ -142,6 +182,13 @@ def _train(spec: ExperimentSpec, planned: PlannedRun, data: _Data, cache: Cache,
         manifest=manifest(devices()),
     )
     return record, arrays, model
+
+
+def _not_started(broken: dict[str, str | None], input_shape: tuple[int, ...]) -> dict[str, Any]:
+    """The record of a run whose parent failed: not trained, no metrics, no weights."""
+    return {"metrics": {}, "history": {}, "epochs": 0, "seconds": 0.0, "params": 0, "layers": [],
+            "input_shape": [int(d) for d in input_shape], "status": "failed",
+            "failure": f"its parent '{next(iter(broken))}' failed; not trained"}  # the parent's line says why
 
 
 def _parent(spec: ExperimentSpec, name: str, entry: str, cache: Cache) -> Any:

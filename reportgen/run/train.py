@@ -18,7 +18,8 @@ from ..spec import CallbackSpec, DatasetSpec, RunSpec
 from .job import Job
 from .events import Emit, EpochEnded, RunStarted, Step
 
-__all__ = ["Fitted", "compile_options", "compiled_model", "devices", "fit_model", "train_classifier", "train_started", "weight_arrays"]
+__all__ = ["Fitted", "compile_options", "compiled_model", "devices", "evaluation_failure", "failed_run", "fit_model", "train_classifier",
+           "train_started", "weight_arrays"]
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
 
@@ -42,6 +43,55 @@ class _ProgressCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         self.emit(Step((epoch + 1) * self.steps, epoch, _floats(logs)))
         self.emit(EpochEnded(epoch, _floats(logs)))
+
+
+class _NonFiniteGuard(keras.callbacks.Callback):
+    """keras.callbacks.TerminateOnNaN that says when: a nan or inf training loss (checked after each compiled call),
+    or validation loss at an epoch's end, stops training, and `failure` says which loss and in which epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch = 0
+        self.failure: str | None = None
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self._check(logs, ("loss",))
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self._check(logs, ("loss", "val_loss"))
+
+    def _check(self, logs: Any, keys: tuple[str, ...]) -> None:
+        if self.failure is not None:
+            return
+        for key in keys:
+            value = (logs or {}).get(key)
+            if value is not None and np.ndim(value) == 0 and not np.isfinite(float(value)):
+                self.failure = f"{key} became {_nonfinite(float(value))} in epoch {self.epoch + 1}"
+                self.model.stop_training = True
+                return
+
+
+def _nonfinite(value: float) -> str:
+    return "nan" if np.isnan(value) else "inf" if value > 0 else "-inf"
+
+
+def evaluation_failure(metrics: dict[str, float], epochs: int) -> str | None:
+    """Why a trained run's final scores are not results: a nan or inf metric (the test set's first), else None."""
+    for key in sorted(metrics, key=lambda k: not k.startswith("test_")):
+        if not np.isfinite(metrics[key]):
+            return f"{key} became {_nonfinite(metrics[key])} at evaluation after epoch {epochs}"
+    return None
+
+
+def failed_run(fitted: "Fitted", model: keras.Model, input_shape: tuple[int, ...],
+               failure: str | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray], None]:
+    """A run whose loss went nan or inf: its history up to the failure and its sizes, no metrics, no arrays, no model
+    (nothing a figure or a child could use)."""
+    fitted.failure = failure or fitted.failure
+    return {"metrics": {}, **fitted.record(), **model_record(model, input_shape)}, {}, None
 
 
 def _floats(logs: Any) -> dict[str, float]:
@@ -104,22 +154,31 @@ def compiled_model(run: RunSpec, dataset: DatasetSpec, input_shape: tuple[int, .
 
 
 class Fitted:
-    """What fitting left besides the model: the history over all phases, the phases, the checkpoint kept, the time."""
+    """What fitting left besides the model: the history over all phases, the phases, the checkpoint kept, the time,
+    and why the run failed (a nan or inf loss), if it did."""
 
-    def __init__(self, history: dict[str, list[float]], phases: list[dict[str, Any]], kept: dict[str, Any] | None, seconds: float):
-        self.history, self.phases, self.kept, self.seconds = history, phases, kept, seconds
+    def __init__(self, history: dict[str, list[float]], phases: list[dict[str, Any]], kept: dict[str, Any] | None, seconds: float,
+                 failure: str | None = None):
+        self.history, self.phases, self.kept, self.seconds, self.failure = history, phases, kept, seconds, failure
+
+    @property
+    def epochs(self) -> int:
+        return len(self.history.get("loss", []))
 
     def record(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"history": self.history, "epochs": len(self.history.get("loss", [])), "seconds": self.seconds}
+        out: dict[str, Any] = {"history": self.history, "epochs": self.epochs, "seconds": self.seconds}
         if self.phases:
             out["phases"] = self.phases
         if self.kept:
             out["checkpoint"] = self.kept
+        if self.failure:
+            out.update(status="failed", failure=self.failure)
         return out
 
 
 def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test: Any) -> Fitted:
-    """Seeded training (a head phase, then a fine-tuning phase if declared), the best checkpoint restored."""
+    """Seeded training (a head phase, then a fine-tuning phase if declared), the best checkpoint restored; a nan or inf
+    loss stops it (Fitted.failure says when)."""
     run, t = job.run, job.run.training
     fit: dict[str, Any] = {"validation_batch_size": _EVAL_BATCH}  # large forward-only batches: the epoch's check is short
     if t.validation == "test":
@@ -127,11 +186,12 @@ def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test:
     elif isinstance(t.validation, float):
         fit["validation_split"] = t.validation
     steps = _steps(job, len(x))
-    callbacks = [_ProgressCallback(job.emit, steps), *(_callback(c, job.workdir) for c in t.callbacks)]
+    guard = _NonFiniteGuard()
+    callbacks = [_ProgressCallback(job.emit, steps), guard, *(_callback(c, job.workdir) for c in t.callbacks)]
     start = time.perf_counter()
     phases: list[dict[str, Any]] = []
     history = _fit(run, model, x, y, 0, t.epochs, callbacks, fit).history
-    if t.fine_tune:
+    if t.fine_tune and guard.failure is None:
         head = history
         done = len(head.get("loss", []))
         phases.append({"name": "head", "epochs": done, "test": scores(model, x_test, y_test)})
@@ -141,8 +201,8 @@ def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test:
                        "learning_rate": t.fine_tune.learning_rate})
         history = {k: list(head.get(k, [])) + list(tuned.get(k, [])) for k in {*head, *tuned}}
     seconds = time.perf_counter() - start
-    kept = _restore_best(model, callbacks)
-    return Fitted({k: [float(v) for v in values] for k, values in history.items()}, phases, kept, seconds)
+    kept = _restore_best(model, callbacks) if guard.failure is None else None
+    return Fitted({k: [float(v) for v in values] for k, values in history.items()}, phases, kept, seconds, guard.failure)
 
 
 def train_started(job: Job) -> None:
@@ -168,16 +228,22 @@ def model_record(model: keras.Model, input_shape: tuple[int, ...]) -> dict[str, 
 
 def train_classifier(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], keras.Model]:
     """A classifier: fitted on (images, labels), then metrics on the whole train and test sets; the model is saved
-    in the job's work folder (and returned, for its probes)."""
+    in the job's work folder (and returned, for its probes). A nan or inf loss in training or at evaluation: a failed
+    run (failed_run)."""
     run, data = job.run, job.data
     model = compiled_model(run, job.dataset, data.x_train.shape[1:], data.max_value, job.base, job.parents)
     train_started(job)
     n_classes = len(data.class_names)
     y_train, y_test = _labels(data.y_train, job.dataset, n_classes), _labels(data.y_test, job.dataset, n_classes)
     fitted = fit_model(job, model, data.x_train, y_train, data.x_test, y_test)
+    if fitted.failure:
+        return failed_run(fitted, model, data.x_train.shape[1:])
     train_scores, test_scores = scores(model, data.x_train, y_train), scores(model, data.x_test, y_test)
-    probabilities = model.predict(data.x_test, batch_size=_EVAL_BATCH, verbose=0)
     metrics = {**{f"train_{k}": v for k, v in train_scores.items()}, **{f"test_{k}": v for k, v in test_scores.items()}}
+    failure = evaluation_failure(metrics, fitted.epochs)
+    if failure:
+        return failed_run(fitted, model, data.x_train.shape[1:], failure)
+    probabilities = model.predict(data.x_test, batch_size=_EVAL_BATCH, verbose=0)
     model.save(job.workdir / "model.keras")
     arrays = weight_arrays(model)
     arrays["y_test"] = data.y_test.astype("int64")

@@ -59,3 +59,21 @@ def test_an_entry_copied_alone_is_found_as_the_same_run(tmp_path) -> None:
     assert again.same_run(run_key) == key and again.read(key)["run_key"] == run_key
     assert again.same_run("34" * 32) is None
     assert Cache(tmp_path / "cpu").index_entries() == 0  # the markers were written: the next build reads no entry
+
+
+def test_a_full_disk_under_an_entry_is_one_line_naming_the_folder_and_leaves_nothing(tmp_path, monkeypatch) -> None:
+    import resource
+
+    from reportgen.errors import RunError
+
+    monkeypatch.setenv("REPORTGEN_KEY", str(tmp_path / "key"))
+    cache = Cache(tmp_path / "cache")
+    cache.write("ab" * 32, {}, {"w": np.zeros(2)})  # the key and the folders exist
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, hard))  # as `ulimit -f` does; Python ignores SIGXFSZ
+    try:
+        with pytest.raises(RunError, match=f"cannot write cache entry cdcdcdcdcdcd in {tmp_path / 'cache'}: File too large"):
+            cache.write("cd" * 32, {}, {"w": np.random.default_rng(0).random(100_000)})
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert not cache.has("cd" * 32) and list((tmp_path / "cache").glob(".tmp-*")) == []
