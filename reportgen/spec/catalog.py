@@ -5,6 +5,7 @@ from __future__ import annotations
 from .figurekinds import FIGURE_KINDS
 
 __all__ = [
+    "ALIASES",
     "ACTIVATIONS",
     "CALLBACKS",
     "COLUMNS",
@@ -139,6 +140,9 @@ OPTIMIZERS: dict[str, dict[str, str]] = {
 LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
           "mean_absolute_error")
 METRICS = ("accuracy", "top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error")
+# The short names Keras itself accepts (keras.losses.get / keras.metrics.get), read as the full ones: the cache key
+# and the report see one spelling.
+ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "acc": "accuracy"}
 
 RECONSTRUCTION_LOSSES = ("mean_squared_error", "binary_crossentropy", "mean_absolute_error")
 RECONSTRUCTION_METRICS = ("mean_squared_error", "mean_absolute_error")

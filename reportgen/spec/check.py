@@ -101,6 +101,12 @@ class Checker:
             return self.expected(node, path, "a non-empty text" if non_empty else "a text")
         return node.value
 
+    def text(self, node: Located, path: str) -> str | Any:
+        """Free text a person writes (a title, a group, an author): a number is taken as written (`group: 42`)."""
+        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return str(node.value)
+        return self.string(node, path)
+
     def boolean(self, node: Located, path: str) -> bool | Any:
         if not isinstance(node.value, bool):
             return self.expected(node, path, "true or false")

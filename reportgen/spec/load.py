@@ -56,11 +56,11 @@ def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentS
     top = c.mapping(root, "", _TOP, required=("title", "runs"), what="a mapping of experiment settings")
     if top is INVALID:
         return INVALID
-    text = {k: c.string(top[k], k) if k in top else "" for k in ("title", "course", "pw", "group")}
+    text = {k: c.text(top[k], k) if k in top else "" for k in ("title", "course", "pw", "group")}
     authors: Any = ()
     if "authors" in top:
         items = c.sequence(top["authors"], "authors", "a list of names")
-        authors = INVALID if items is INVALID else tuple(c.each(items, "authors", c.string))
+        authors = INVALID if items is INVALID else tuple(c.each(items, "authors", c.text))
     date = _date(c, top["date"]) if "date" in top else None
     datasets = _datasets(c, top["datasets"], path.parent) if "datasets" in top else c.fail(root.mark, "", "missing required key 'datasets'")
     quick = _quick(c, top["quick"]) if "quick" in top else QuickSpec()

@@ -210,10 +210,10 @@ def read_training(c: Checker, sources: list[tuple[Located, str]], path: str, tas
             elif key == "learning_rate":
                 got = values[key] = c.number(value, p, minimum=0, exclusive_min=True)
             elif key == "loss":
-                got = values[key] = c.choice(value, p, catalog.LOSSES, "a loss:")
+                got = values[key] = c.choice(_unaliased(value), p, catalog.LOSSES, "a loss:")
             elif key == "metrics":
                 items = c.sequence(value, p, "a list of metrics")
-                got = INVALID if items is INVALID else tuple(c.each(items, p, lambda n, q: c.choice(n, q, catalog.METRICS, "a metric:")))
+                got = INVALID if items is INVALID else tuple(c.each(items, p, lambda n, q: c.choice(_unaliased(n), q, catalog.METRICS, "a metric:")))
                 if got is not INVALID and INVALID in got:
                     got = INVALID
                 values[key] = got
@@ -243,3 +243,10 @@ def read_training(c: Checker, sources: list[tuple[Located, str]], path: str, tas
         return INVALID
     known = {f.name for f in fields(TrainingSpec)}
     return TrainingSpec(**{k: v for k, v in values.items() if k in known})
+
+
+def _unaliased(node: Located) -> Located:
+    """`mse`, `MAE`, `acc` (names Keras accepts) as the full name they stand for; anything else as written."""
+    if isinstance(node.value, str) and node.value.lower() in catalog.ALIASES:
+        return Located(catalog.ALIASES[node.value.lower()], node.mark)
+    return node
