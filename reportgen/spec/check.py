@@ -46,7 +46,9 @@ class Checker:
 
     # -- recording -------------------------------------------------------------------------
     def fail(self, mark: Mark, path: str, message: str) -> Any:
-        self.problems.append((mark, f"{path}: {message}" if path else message))
+        problem = (mark, f"{path}: {message}" if path else message)
+        if problem not in self.problems:  # a bad value every run inherits (top-level `training:`) is one mistake, one line
+            self.problems.append(problem)
         return INVALID
 
     def expected(self, node: Located, path: str, what: str) -> Any:

@@ -157,6 +157,10 @@ def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tup
         variants = [(name, value, {})]
         if "sweep" in fields:
             variants = expand_sweep(c, name, value, fields["sweep"], f"{where}.sweep", before=planned)
+            if variants == []:  # a bad sweep: the run's other mistakes are still worth reporting, once
+                base = Located({k: v for k, v in value.value.items() if k != "sweep"}, value.mark, value.key_marks)
+                _run(c, name, base, where, datasets, defaults, {})
+                failed = True
         elif planned + 1 > limit("runs"):
             received = f"{planned + 1:,} runs (this one and the {planned:,} before it)"
             variants = c.fail(node.key_marks[name], where, exceeded("runs", received))

@@ -112,7 +112,9 @@ def _figure(c: Checker, kind: str, node: Located, path: str, refs: References) -
             options[key] = _runs(c, value, where, runs)
         elif arg == "run":
             found = _runs(c, Located([value], value.mark), where, runs)
-            if found is not INVALID and len(found) != 1:
+            if found is not INVALID and not found:  # a run that is itself invalid: its own mistakes are reported already
+                found = INVALID
+            elif found is not INVALID and len(found) != 1:
                 found = c.fail(value.mark, where, f"expected one run. Received: '{value.value}', a sweep of {len(found)} runs")
             options[key] = found[0] if found else INVALID
         elif arg == "metrics":
