@@ -12,7 +12,7 @@ from ..spec.figurekinds import CODES_IMAGES, FIGURE_KINDS
 from ..spec.report import fill_placeholders
 from .markdown import markdown_to_html
 from .runs import run_architecture, run_data, run_failure, run_training
-from .tables import format_percent, make_table
+from .tables import accuracy, make_table
 
 __all__ = ["build_context", "figure_plan"]
 
@@ -92,7 +92,7 @@ def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Map
         return f"No run is named best by {metric.replace('_', ' ')}: every one of them failed."
     best = choose(candidates, key=lambda name: results[name].metrics[metric])
     value = results[best].metrics[metric]
-    shown = (format_percent(value) if metric.endswith("accuracy") else f"{value:.1f} dB" if metric.endswith("psnr")
+    shown = (accuracy(results[best], metric.split("_")[0]) if metric.endswith("accuracy") else f"{value:.1f} dB" if metric.endswith("psnr")
              else f"{value:.4f}")
     words = metric.replace("_", " ")
     values = {"run": best, "title": spec.runs[best].title or best, "value": shown, "metric": words}

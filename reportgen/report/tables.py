@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
+from ..numbers import percent, percent_of
 from ..registry import Registry
 from ..spec import RunSpec
 from .runs import estimator_text, run_architecture, run_data, run_failure, run_training, start_text
 
-__all__ = ["COLUMNS", "Column", "format_percent", "make_table"]
+__all__ = ["COLUMNS", "Column", "accuracy", "format_percent", "make_table"]
 
 
 class Result(Protocol):
@@ -21,9 +22,18 @@ class Result(Protocol):
     seconds: float
 
 
-def format_percent(value: float | None) -> str:
-    """Accuracies as the sheet prints them: 68.2%."""
-    return "n/a" if value is None else f"{100 * value:.1f}%"
+def format_percent(value: float | None, total: int | None = None) -> str:
+    """Accuracies as the sheet prints them, 68.2%, rounded half up (from the count of images when total is given)."""
+    return percent(value, total)
+
+
+def accuracy(res: Result, split: str) -> str:
+    """A run's train or test accuracy, printed from its count of correct images (older entries: ratio x images)."""
+    metrics = res.metrics
+    if f"{split}_correct" in metrics and metrics.get(f"{split}_total"):
+        return percent_of(metrics[f"{split}_correct"], metrics[f"{split}_total"])
+    dataset = getattr(res, "dataset", None) or {}
+    return percent(metrics.get(f"{split}_accuracy"), dataset.get(f"n_{split}"))
 
 
 def _loss(value: float | None) -> str:
@@ -52,9 +62,13 @@ def _callback(run: RunSpec, res: Result) -> str:
     return ", ".join(declared) if declared else "no"
 
 
+def _n_test(res: Result) -> int | None:
+    return (getattr(res, "dataset", None) or {}).get("n_test")
+
+
 def _head_accuracy(res: Result) -> str:
     phases = _record(res).get("phases") or []
-    return format_percent(phases[0]["test"].get("accuracy")) if phases else "n/a"
+    return format_percent(phases[0]["test"].get("accuracy"), _n_test(res)) if phases else "n/a"
 
 
 def _phases(run: RunSpec, res: Result) -> str:
@@ -64,7 +78,7 @@ def _phases(run: RunSpec, res: Result) -> str:
         return f"{res.epochs} epochs"
     head, tuned = phases[0], phases[-1]
     top = "all" if tuned["unfrozen"] is None else f"top {tuned['unfrozen']}"
-    return (f"head {head['epochs']} ep. ({format_percent(head['test'].get('accuracy'))} test), then {top} "
+    return (f"head {head['epochs']} ep. ({format_percent(head['test'].get('accuracy'), _n_test(res))} test), then {top} "
             f"layers {tuned['epochs']} ep. at lr={tuned['learning_rate']:g}")
 
 
@@ -110,8 +124,8 @@ COLUMNS: Registry[Column] = Registry("column")
 _COLUMNS = {
     "run": Column("Run", lambda name, run, res: run.title and f"{name}: {run.title}" or name),
     "architecture": Column("Architecture", lambda name, run, res: run_architecture(run)),
-    "train_accuracy": Column("Acc. train %", lambda n, r, res: format_percent(res.metrics.get("train_accuracy")), True),
-    "test_accuracy": Column("Acc. test %", lambda n, r, res: format_percent(res.metrics.get("test_accuracy")), True),
+    "train_accuracy": Column("Acc. train %", lambda n, r, res: accuracy(res, "train"), True),
+    "test_accuracy": Column("Acc. test %", lambda n, r, res: accuracy(res, "test"), True),
     "train_loss": Column("Loss train", lambda n, r, res: _loss(res.metrics.get("train_loss")), True),
     "test_loss": Column("Loss test", lambda n, r, res: _loss(res.metrics.get("test_loss")), True),
     "params": Column("Params", lambda n, r, res: _params(r, res), True),

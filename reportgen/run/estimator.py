@@ -76,10 +76,13 @@ def fit_estimator(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], None
     estimator.fit(x_train, data.y_train)
     fit_seconds = time.perf_counter() - start
     y_pred = estimator.predict(x_test)
-    train_accuracy = float((estimator.predict(x_train) == data.y_train).mean())
-    test_accuracy = float((y_pred == data.y_test).mean())
+    train_correct = int((estimator.predict(x_train) == data.y_train).sum())
+    test_correct = int((np.asarray(y_pred) == data.y_test).sum())
+    metrics = {"train_accuracy": train_correct / len(data.y_train), "test_accuracy": test_correct / len(data.y_test),
+               "train_correct": train_correct, "train_total": len(data.y_train),
+               "test_correct": test_correct, "test_total": len(data.y_test)}
     record = {
-        "metrics": {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy},
+        "metrics": metrics,
         "history": {}, "epochs": 0, "params": 0, "layers": [], "input_shape": list(data.x_train.shape[1:]),
         "seconds": fit_seconds, "estimator": {"kind": job.run.estimator.kind, "args": job.run.estimator.args,
                                               "params": {k: _plain(v) for k, v in estimator.get_params().items()}},

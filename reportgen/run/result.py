@@ -14,7 +14,8 @@ from .cache import Cache
 
 __all__ = ["CODES_IMAGES", "DIAGRAM_PROBE", "RunResult", "activations_probe", "codes_probe", "failure_of"]
 
-_SUMMARY = ("train_accuracy", "test_accuracy", "train_loss", "test_loss", "train_mse", "test_mse", "test_psnr", "noisy_psnr")
+_SUMMARY = ("train_accuracy", "test_accuracy", "train_correct", "train_total", "test_correct", "test_total", "train_loss",
+            "test_loss", "train_mse", "test_mse", "test_psnr", "noisy_psnr")
 
 
 def failure_of(record: dict[str, Any]) -> str | None:

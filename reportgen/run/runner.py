@@ -13,6 +13,7 @@ from typing import Any
 
 from ..data import DataSource, Dataset, array_fingerprint, file_fingerprint, load, locate
 from ..errors import RunError
+from ..numbers import percent
 from ..quiet import import_keras
 from ..spec import DatasetSpec, ExperimentSpec
 from .cache import Cache
@@ -134,7 +135,7 @@ def _end_line(name: str, record: dict[str, Any]) -> str:
 def _headline(record: dict[str, Any]) -> str:
     metrics = record["metrics"]
     if "test_accuracy" in metrics:
-        return f", test accuracy {metrics['test_accuracy']:.1%}"
+        return f", test accuracy {percent(metrics['test_accuracy'], metrics.get('test_total'))}"
     if "test_psnr" in metrics:
         return f", test MSE {metrics['test_mse']:.4f} ({metrics['test_psnr']:.1f} dB)"
     return ""

@@ -18,7 +18,7 @@ from ..spec import CallbackSpec, DatasetSpec, RunSpec
 from .job import Job
 from .events import Emit, EpochEnded, RunStarted, Step
 
-__all__ = ["Fitted", "compile_options", "compiled_model", "devices", "evaluation_failure", "failed_run", "fit_model", "train_classifier",
+__all__ = ["Fitted", "accuracy_counts", "compile_options", "compiled_model", "devices", "evaluation_failure", "failed_run", "fit_model", "train_classifier",
            "train_started", "weight_arrays"]
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
@@ -241,6 +241,8 @@ def train_classifier(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], k
     train_scores, test_scores = scores(model, data.x_train, y_train), scores(model, data.x_test, y_test)
     metrics = {**{f"train_{k}": v for k, v in train_scores.items()}, **{f"test_{k}": v for k, v in test_scores.items()}}
     failure = evaluation_failure(metrics, fitted.epochs)
+    if not failure:
+        metrics.update(accuracy_counts(metrics, {"train": len(data.x_train), "test": len(data.x_test)}))
     if failure:
         return failed_run(fitted, model, data.x_train.shape[1:], failure)
     probabilities = model.predict(data.x_test, batch_size=_EVAL_BATCH, verbose=0)
@@ -257,6 +259,17 @@ def _fit(run: RunSpec, model: keras.Model, x: Any, y: Any, initial_epoch: int, e
                          callbacks=callbacks, shuffle=True, **fit)
     except (ValueError, TypeError) as exc:
         raise RunError(f"run '{run.name}' cannot train: {str(exc).splitlines()[0]}") from exc
+
+
+def accuracy_counts(metrics: dict[str, float], sizes: dict[str, int]) -> dict[str, float | int]:
+    """Each split's accuracy as a count of correct images (exact: Keras sums ones in float32, so accuracy x images is
+    within 2^-24 x images of a whole number) and the ratio recomputed from it, so a report rounds the true value."""
+    out: dict[str, float | int] = {}
+    for split, total in sizes.items():
+        if f"{split}_accuracy" in metrics and total:
+            correct = int(round(metrics[f"{split}_accuracy"] * total))
+            out.update({f"{split}_correct": correct, f"{split}_total": int(total), f"{split}_accuracy": correct / total})
+    return out
 
 
 def scores(model: keras.Model, x: Any, y: Any) -> dict[str, float]:

@@ -1,0 +1,23 @@
+"""Numbers as a person rounds them by hand: half up, from exact counts where there are counts."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = ["percent", "percent_of"]
+
+
+def percent_of(correct: int, total: int) -> str:
+    """correct/total as a percentage with one decimal, rounded half up in integers: 9,105 of 10,000 is 91.1%."""
+    tenths = (2000 * int(correct) + int(total)) // (2 * int(total))
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+def percent(value: float | None, total: int | None = None) -> str:
+    """A ratio as a percentage with one decimal, half up: from the count it stands for when the total is known
+    (accuracies are counts of images), else from its shortest decimal form (0.9105 is 91.1%, not float's 91.0%)."""
+    if value is None:
+        return "n/a"
+    if total:
+        return percent_of(round(value * total), total)
+    return f"{(Decimal(repr(float(value))) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
