@@ -80,6 +80,11 @@ def _validate(args: argparse.Namespace) -> int:
             failed += 1
         else:
             print(f"{file}: ok ({len(spec.runs)} runs, {len(spec.sections)} sections)")
+            for name, run in spec.runs.items():
+                chosen = run.training.test_selection
+                if chosen:
+                    print(f"{file}: warning: run '{name}': {' and '.join(chosen)} choose{'s' if len(chosen) == 1 else ''} by the test set "
+                          "(validation: test), so its test numbers are not held out; the report marks them", file=sys.stderr)
     return 2 if failed else 0
 
 

@@ -42,6 +42,8 @@ class Dataset:
     max_value: int
     origin: str
     files: tuple[str, ...]
+    x_val: np.ndarray | None = None  # held out of the training images for validation (run.prepared), if any
+    y_val: np.ndarray | None = None
 
     @property
     def n_classes(self) -> int:

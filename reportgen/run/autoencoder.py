@@ -43,11 +43,13 @@ def train_autoencoder(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], 
     shape = tuple(model.output.shape[1:])
     y_train = _targets(data.x_train, data.max_value, job.dataset.scale, shape)
     y_test = _targets(data.x_test, data.max_value, job.dataset.scale, shape)
-    x_train, x_test = data.x_train, data.x_test
+    x_train, x_test, x_val = data.x_train, data.x_test, data.x_val
+    y_val = _targets(x_val, data.max_value, job.dataset.scale, shape) if x_val is not None else None
     if run.noise:
         x_train = add_noise(data.x_train, run.noise, data.max_value, t.seed, stream=0)
         x_test = add_noise(data.x_test, run.noise, data.max_value, t.seed, stream=1)
-    fitted = fit_model(job, model, x_train, y_train, x_test, y_test)
+        x_val = add_noise(x_val, run.noise, data.max_value, t.seed, stream=2) if x_val is not None else None
+    fitted = fit_model(job, model, x_train, y_train, x_test, y_test, x_val, y_val)
     if fitted.failure:  # a nan or inf loss: no reconstructions, codes or scores to show
         return failed_run(fitted, model, data.x_train.shape[1:])
     train_err, test_err = _errors(model, x_train, y_train), _errors(model, x_test, y_test)

@@ -10,7 +10,7 @@ import numpy as np
 from ..data import Dataset, stratified_subset
 from ..spec import RunSpec
 
-__all__ = ["describe", "prepare", "prepare_run"]
+__all__ = ["describe", "prepare", "prepare_run", "validation_split"]
 
 SUBSET_SEED = 0  # every run of a quick build sees the same subset
 
@@ -34,7 +34,20 @@ def prepare_run(dataset: Dataset, run: RunSpec) -> Dataset:
         data = replace(data, x_train=data.x_train[keep], y_train=data.y_train[keep])
     if "test" in run.pool:  # the test images join the training pool (the report says so; its test metrics are not held out)
         data = replace(data, x_train=np.concatenate([data.x_train, data.x_test]), y_train=np.concatenate([data.y_train, data.y_test]))
+    if run.kind != "estimator" and isinstance(run.training.validation, float):
+        fit, val = validation_split(data.y_train, run.training.validation, run.training.seed)
+        data = replace(data, x_train=data.x_train[fit], y_train=data.y_train[fit], x_val=data.x_train[val], y_val=data.y_train[val])
     return data
+
+
+def validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, validation) indices into the training set: a class-stratified fraction held out, seeded by the run's seed
+    (not Keras' validation_split, which takes the unshuffled last slice); at least one image on each side."""
+    n = len(y)
+    held = min(max(1, int(round(fraction * n))), n - 1) if n > 1 else 0
+    val = stratified_subset(y, held, seed)
+    fit = np.setdiff1d(np.arange(n, dtype=np.int64), val, assume_unique=True)
+    return fit, val
 
 
 def describe(used: Dataset, full: Dataset, fingerprint: str, run: RunSpec | None = None) -> dict[str, Any]:
@@ -44,6 +57,7 @@ def describe(used: Dataset, full: Dataset, fingerprint: str, run: RunSpec | None
         "origin": full.origin,
         "fingerprint": fingerprint,
         "n_train": int(len(used.x_train)),
+        "n_val": int(len(used.x_val)) if used.x_val is not None else 0,
         "n_test": int(len(used.x_test)),
         "n_train_full": int(len(full.x_train)),
         "n_test_full": int(len(full.x_test)),

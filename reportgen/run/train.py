@@ -176,15 +176,15 @@ class Fitted:
         return out
 
 
-def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test: Any) -> Fitted:
+def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test: Any, x_val: Any = None, y_val: Any = None) -> Fitted:
     """Seeded training (a head phase, then a fine-tuning phase if declared), the best checkpoint restored; a nan or inf
     loss stops it (Fitted.failure says when)."""
     run, t = job.run, job.run.training
     fit: dict[str, Any] = {"validation_batch_size": _EVAL_BATCH}  # large forward-only batches: the epoch's check is short
-    if t.validation == "test":
+    if t.validation == "test":  # as some sheets ask; a callback that selects on it makes the test numbers not held out
         fit["validation_data"] = (x_test, y_test)
-    elif isinstance(t.validation, float):
-        fit["validation_split"] = t.validation
+    elif x_val is not None:  # the held-out part of the training images (run.prepared.validation_split)
+        fit["validation_data"] = (x_val, y_val)
     steps = _steps(job, len(x))
     guard = _NonFiniteGuard()
     callbacks = [_ProgressCallback(job.emit, steps), guard, *(_callback(c, job.workdir) for c in t.callbacks)]
@@ -211,10 +211,8 @@ def train_started(job: Job) -> None:
 
 
 def _steps(job: Job, n: int) -> int:
-    """Steps per epoch (the validation split, if any, taken out)."""
-    t = job.run.training
-    n_fit = n if not isinstance(t.validation, float) else int(n * (1 - t.validation))
-    return max(1, -(-n_fit // t.batch_size))
+    """Steps per epoch over the images trained on (a validation split is already out of them)."""
+    return max(1, -(-n // job.run.training.batch_size))
 
 
 def weight_arrays(model: keras.Model) -> dict[str, np.ndarray]:
@@ -235,7 +233,8 @@ def train_classifier(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], k
     train_started(job)
     n_classes = len(data.class_names)
     y_train, y_test = _labels(data.y_train, job.dataset, n_classes), _labels(data.y_test, job.dataset, n_classes)
-    fitted = fit_model(job, model, data.x_train, y_train, data.x_test, y_test)
+    y_val = _labels(data.y_val, job.dataset, n_classes) if data.x_val is not None else None
+    fitted = fit_model(job, model, data.x_train, y_train, data.x_test, y_test, data.x_val, y_val)
     if fitted.failure:
         return failed_run(fitted, model, data.x_train.shape[1:])
     train_scores, test_scores = scores(model, data.x_train, y_train), scores(model, data.x_test, y_test)

@@ -116,7 +116,7 @@ class TrainingSpec:
     metrics: tuple[str, ...] = ("accuracy",)
     epochs: int = 5
     batch_size: int = 128
-    validation: str | float = "test"  # "test", "none" or a fraction of the training set
+    validation: str | float = 0.1  # a seeded, stratified fraction held out of the training set; "test" or "none"
     seed: int = 0
     callbacks: tuple[CallbackSpec, ...] = ()
     precision: str = "float32"  # or "mixed_bfloat16" (GPUs, CPUs with bf16 units): part of the run's identity
@@ -128,6 +128,18 @@ class TrainingSpec:
         if self.fine_tune is None:
             del data["fine_tune"]
         return data
+
+    @property
+    def test_selection(self) -> tuple[str, ...]:
+        """The callbacks that choose by the test set (with `validation: test`): an EarlyStopping that restores its best
+        weights, a ModelCheckpoint that keeps the best, a ReduceLROnPlateau, each monitoring a val_ metric. The test
+        numbers of such a run are not held out: the test set picked them."""
+        if self.validation != "test":
+            return ()
+        selecting = {"EarlyStopping": lambda a: a.get("restore_best_weights", False),
+                     "ModelCheckpoint": lambda a: a.get("save_best_only", False), "ReduceLROnPlateau": lambda a: True}
+        return tuple(c.kind for c in self.callbacks if c.kind in selecting and selecting[c.kind](c.args)
+                     and str(c.args.get("monitor", "val_loss")).startswith("val_"))
 
     @property
     def total_epochs(self) -> int:

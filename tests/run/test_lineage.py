@@ -28,7 +28,7 @@ LINEAGE = f"""\
 title: Lineage
 datasets:
   digits: {{source: digits}}
-training: {{epochs: 2, batch_size: 64, seed: 1}}
+training: {{epochs: 2, batch_size: 64, seed: 1, validation: none}}  # these tests look at labels, pool and noise
 runs:
   ae:
     task: reconstruct
@@ -81,10 +81,10 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     started: dict[str, dict[str, Any]] = {}
     fit = train_module.fit_model
 
-    def spy(job, model, x, y, x_test, y_test):  # noqa: ANN001, ANN202
+    def spy(job, model, x, y, x_test, y_test, *val):  # noqa: ANN001, ANN202
         started[job.run.name] = {"weights": _weights(model), "x": np.array(x), "y": np.array(y), "x_test": np.array(x_test),
                                  "y_test": np.array(y_test), "trainable": {layer.name: layer.trainable for layer in model.layers}}
-        return fit(job, model, x, y, x_test, y_test)
+        return fit(job, model, x, y, x_test, y_test, *val)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(train_module, "fit_model", spy)
