@@ -17,6 +17,8 @@ __all__ = ["confusion_counts", "make_confusion"]
 
 _CMAP = "Blues"
 _ANNOTATE_UP_TO = 30  # more classes than this: cells are too small for numbers
+_BAR = 0.9  # inches to the right of the matrix for its colour bar, ticks and label (about 0.8), and some to spare
+_BAR_BOUNDS = (1.03, 0.0, 0.035, 1.0)  # the colour bar in the matrix's axes coordinates: exactly the matrix's height
 
 
 def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -39,11 +41,11 @@ def make_confusion(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence
         raise RenderError("confusion figure: no class names")
     counts = confusion_counts(y_true, y_pred, k)
     values = _row_fractions(counts) if normalize else counts.astype(float)
-    side = min(WIDTH, max(3.2, 0.34 * k + 1.6))  # 10 classes: 5 inches
-    fig = new_figure(side + 0.6, side)
+    fig = new_figure(*_size(names))
     ax = fig.subplots()
     norm = Normalize(vmin=0.0, vmax=1.0 if normalize else max(float(values.max()), 1.0))
     image = ax.imshow(values, cmap=_CMAP, norm=norm, interpolation="nearest")
+    ax.set_anchor("W")  # the square matrix at the left of its layout box: the room it leaves is on the colour bar's side
     if k <= _ANNOTATE_UP_TO:
         _annotate(ax, values, norm, normalize, k)
     ticks = np.arange(k)
@@ -56,11 +58,27 @@ def make_confusion(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    bar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02, aspect=30)
+    # In the matrix's own axes coordinates, so the bar keeps exactly the height of the (square, fixed-aspect) matrix
+    # whatever the layout makes of it; a bar beside the axes' layout box would not.
+    bar = fig.colorbar(image, cax=ax.inset_axes(_BAR_BOUNDS))
+    bar.ax.set_gid("colorbar")
     bar.ax.tick_params(labelsize=SMALL)
     bar.outline.set_visible(False)
     bar.set_label("fraction of true class" if normalize else "test samples", fontsize=SMALL)
     return fig
+
+
+def _size(names: list[str]) -> tuple[float, float]:
+    """Width and height (inches) for a square matrix of about 0.34 inch a class (10 classes: 5 inches tall), with room
+    for its class names, axis labels and colour bar, and never wider than the column: a matrix too big for it is made
+    smaller, so it stays limited by its height and its colour bar and labels stay inside the figure."""
+    k, longest = len(names), max(len(n) for n in names)
+    rotate = longest > 3 and k > 2
+    left = 0.3 + 0.065 * longest  # the y label and the class names
+    bottom = 0.25 + (0.06 * 0.71 * longest if rotate else 0.15)  # the x label and the (45 degree) class names, at least
+    height = max(3.2, 0.34 * k + 1.6)
+    side = min(height - bottom - 0.1, WIDTH - left - _BAR - 0.1)
+    return min(WIDTH, left + side + _BAR + 0.1), side + bottom + 0.1
 
 
 def _labels(y: np.ndarray, what: str) -> np.ndarray:

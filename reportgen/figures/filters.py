@@ -10,11 +10,11 @@ from matplotlib.figure import Figure
 
 from ..errors import RenderError
 from ._style import FONT, SMALL, TINY, WIDTH, new_figure
-from .weights import normalise_per_channel
+from .weights import DIVERGING, channel_key, colour_bar, normalise_per_channel
 
 __all__ = ["filter_images", "make_filters"]
 
-_CMAP = "gray"
+_CMAP = DIVERGING
 _MAX_CELL = 0.9  # inches: a handful of filters stay thumbnails, not posters
 _TITLE = 0.16  # inches above each filter for its number
 
@@ -32,9 +32,10 @@ def make_filters(kernel: np.ndarray, columns: int | None = None, title: str | No
     """One panel per output filter of a (kh, kw, c_in, c_out) kernel, titled 1..c_out (axes gid "filter:k").
 
     With 3 input channels each filter is an RGB image, each colour channel min-max scaled to 0..255 on its own
-    (`normalise_per_channel`, as for the weights figure). Otherwise each filter is the mean of its c_in slices in
-    grey on ONE symmetric scale shared by all filters (-m..m, m the largest |mean|): mid grey is 0, so strong and
-    weak filters, and positive and negative weights, can be compared across the grid; a colour bar gives m.
+    (`normalise_per_channel`, as for the weights figure), and a colour key says so. Otherwise each filter is the mean
+    of its c_in slices on ONE symmetric diverging scale shared by all filters (-m..m, m the largest |mean|): red is
+    positive, blue negative, white 0, so strong and weak filters, and positive and negative weights, can be compared
+    across the grid; a colour bar gives m.
     """
     images = filter_images(kernel)
     kh, kw, c_in, n = np.shape(kernel)
@@ -45,7 +46,7 @@ def make_filters(kernel: np.ndarray, columns: int | None = None, title: str | No
     grey = c_in != 3
     cell = min(WIDTH / cols, _MAX_CELL)
     title_size = SMALL if cols <= 8 else TINY
-    height = rows * (cell * kh / kw + _TITLE) + (0.3 if title else 0.0) + (0.45 if grey else 0.0)
+    height = rows * (cell * kh / kw + _TITLE) + (0.3 if title else 0.0) + 0.45
     fig = new_figure(cell * cols, height)
     fig.get_layout_engine().set(w_pad=0.02, h_pad=0.02, wspace=0.05, hspace=0.05)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
@@ -62,11 +63,11 @@ def make_filters(kernel: np.ndarray, columns: int | None = None, title: str | No
         ax.set_gid(f"filter:{k + 1}")
         _decorate(ax, str(k + 1), title_size)
     if grey and drawn is not None:
-        bar = fig.colorbar(drawn, ax=axes[:n].tolist(), location="bottom", shrink=min(0.6, 3.0 / (cell * cols)),
-                           aspect=30, pad=0.02)
-        bar.ax.tick_params(labelsize=TINY)
-        bar.outline.set_visible(False)
-        bar.set_label("weight" if c_in == 1 else f"mean weight over the {c_in} input channels", fontsize=TINY)
+        what = "weight" if c_in == 1 else f"mean weight over the {c_in} input channels"
+        colour_bar(fig, axes[:n].tolist(), drawn, cell * cols, f"{what} (red: positive, blue: negative, white: 0)")
+    else:
+        channel_key(fig, axes[:n].tolist(), cell * cols, "each channel of each filter on its own scale: dark = its lowest "
+                                                         "weight, full colour = its highest")
     if title:
         fig.suptitle(title, fontsize=FONT)
     return fig

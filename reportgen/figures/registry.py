@@ -75,7 +75,14 @@ def curves(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
         return _failed_note("curves", runs[next(iter(unstarted))])
     histories = {label: _finite(result.history) if _failure(result) else result.history for label, result in shown.items()}
     ends = {label: [phase["epochs"] for phase in result.record.get("phases", [])[:-1]] for label, result in shown.items()}
-    return _left_out(make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")), ends), unstarted)
+    validation = {label: _validation(result) for label, result in shown.items()}
+    return _left_out(make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")), ends, validation), unstarted)
+
+
+def _validation(result: RunResult) -> str | float | None:
+    """The run's `training.validation` as its record keeps it ('test', 'none' or a fraction); None if not recorded."""
+    training = (result.record.get("run") or {}).get("training") or {}
+    return training.get("validation")
 
 
 def _label(name: str, result: RunResult) -> str:

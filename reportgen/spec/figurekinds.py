@@ -38,6 +38,38 @@ class FigureKind:
     probe: Probe | None = field(default=None)  # what it needs computed from the trained model, kept in the cache
 
 
+def _runs(names: Any) -> str:
+    """Run names as a caption lists them: 'a', 'a and b', 'a, b and c'."""
+    names = [str(n) for n in ([names] if isinstance(names, str) else names)]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _curves_caption(options: Mapping[str, Any]) -> str:
+    metrics = [str(m).replace("_", " ") for m in options.get("metrics") or ("loss", "accuracy")]
+    what = _runs(metrics)
+    return (f"{what[:1].upper()}{what[1:]} per epoch of {_runs(options['runs'])} (solid: training data; dashed: the data "
+            "validated on after each epoch, which the legend names: a held-out part of the training set, or the test set).")
+
+
+def _weights_caption(options: Mapping[str, Any]) -> str:
+    layer = f" (layer {options['layer']})" if options.get("layer") else ""
+    return (f"Weights of {options['run']}{layer}, one image per class: for grey-scale inputs red is a positive weight, "
+            "blue a negative one and white zero, on one scale for all classes; for colour inputs each of an image's red, "
+            "green and blue channels is scaled on its own from its lowest weight (dark) to its highest (full colour).")
+
+
+def _filters_caption(options: Mapping[str, Any]) -> str:
+    return (f"Filters of layer {options['layer']} of {options['run']}: a filter on 3 input channels is drawn in colour, "
+            "each of its red, green and blue channels scaled on its own from its lowest weight (dark) to its highest (full "
+            "colour); a filter on other inputs as its mean over them, red positive, blue negative and white zero, on one "
+            "scale for all filters.")
+
+
+def _confusion_caption(options: Mapping[str, Any]) -> str:
+    cells = "the fraction of each true class" if options.get("normalize") else "test-image counts"
+    return f"Confusion matrix of {options['run']} on the test set: true classes in rows, predicted classes in columns, {cells}."
+
+
 def _codes_caption(options: Mapping[str, Any]) -> str:
     method = "t-SNE" if options.get("method") == "tsne" else "PCA"
     layer = f"layer {options['layer']}" if options.get("layer") else "its code layer"
@@ -48,19 +80,19 @@ def _codes_caption(options: Mapping[str, Any]) -> str:
 FIGURE_KINDS: dict[str, FigureKind] = {
     "curves": FigureKind(
         {"runs": "runs", "metrics": "metrics"}, required=("runs",),
-        caption=lambda o: f"Loss and accuracy per epoch of {', '.join(o['runs'])} (solid: train, dashed: validation)."),
+        caption=_curves_caption),
     "weights": FigureKind(
         {"run": "run", "layer": "text", "columns": "pos_int"}, required=("run",), shows=KERAS_RUNS,
-        caption=lambda o: f"Weights of {o['run']}, one image per class, normalised per channel to 0-255."),
+        caption=_weights_caption),
     "confusion": FigureKind(
         {"run": "run", "normalize": "bool"}, required=("run",), shows=("classify", "estimator"),
-        caption=lambda o: f"Confusion matrix of {o['run']} on the test set."),
+        caption=_confusion_caption),
     "filters": FigureKind(
         {"run": "run", "layer": "text", "columns": "pos_int"}, required=("run", "layer"), shows=KERAS_RUNS,
-        caption=lambda o: f"Filters of layer {o['layer']} of {o['run']}."),
+        caption=_filters_caption),
     "activations": FigureKind(
         {"run": "run", "layers": "texts", "image": "nonneg_int", "columns": "pos_int"}, required=("run", "layers"), shows=KERAS_RUNS,
-        caption=lambda o: (f"Activation maps of training image {o.get('image', 12)} at the outputs of {', '.join(o['layers'])} "
+        caption=lambda o: (f"Activation maps of training image {o.get('image', 12)} at the outputs of {_runs(o['layers'])} "
                            f"of {o['run']}, one panel per channel."),
         probe=lambda o, run: {activations_probe(o.get("image", 12)): ["image", *o["layers"]]}),
     "diagram": FigureKind(
@@ -70,7 +102,7 @@ FIGURE_KINDS: dict[str, FigureKind] = {
         probe=lambda o, run: {DIAGRAM_PROBE: ["dot"]}),
     "reconstructions": FigureKind(
         {"runs": "runs", "images": "pos_int"}, required=("runs",), shows=("reconstruct",),
-        caption=lambda o: (f"Test images (top row) and their reconstructions by {', '.join(o['runs'])}; a denoising run shows "
+        caption=lambda o: (f"Test images (top row) and their reconstructions by {_runs(o['runs'])}; a denoising run shows "
                            "the noisy input it received above its reconstruction.")),
     "codes": FigureKind(
         {"run": "run", "layer": "text", "method": "projection", "images": "pos_int"}, required=("run",), shows=KERAS_RUNS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import CLASSES
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from sklearn.metrics import confusion_matrix
 
 from reportgen.errors import RenderError
@@ -72,3 +73,26 @@ def test_mismatched_lengths_and_out_of_range_labels():
         make_confusion(np.array([0, 1, 2]), np.array([0, 1]), ["a", "b", "c"])
     with pytest.raises(RenderError, match="predicted labels range over 0..5 but there are 3 class names"):
         make_confusion(np.array([0, 1, 2]), np.array([0, 5, 1]), ["a", "b", "c"])
+
+
+def _bar(fig):
+    (bar,) = [ax for ax in fig.axes[0].child_axes if ax.get_gid() == "colorbar"]
+    return bar
+
+
+@pytest.mark.parametrize(("k", "normalize"), [(2, False), (3, False), (10, False), (10, True), (40, False)])
+def test_colour_bar_is_exactly_as_tall_as_the_matrix(k, normalize):
+    from reportgen.figures._style import WIDTH
+    from reportgen.figures.save import DPI
+
+    y, p = _labels(k=k, n=20 * k)
+    fig = make_confusion(y, p, [f"class{i}" for i in range(k)], normalize=normalize)
+    fig.set_dpi(DPI)
+    FigureCanvasAgg(fig).draw()  # the matrix's box is final only once drawn (its aspect is fixed)
+    matrix, bar = fig.axes[0].get_window_extent(), _bar(fig).get_window_extent()
+    assert abs(bar.y0 - matrix.y0) < 1 and abs(bar.y1 - matrix.y1) < 1  # within a pixel at the saved resolution
+    assert bar.x0 > matrix.x1  # beside it, not over it
+    renderer = fig.canvas.get_renderer()
+    assert fig.get_tightbbox(renderer).width <= fig.get_size_inches()[0] + 0.01  # ticks and label inside the figure
+    assert fig.get_size_inches()[0] <= WIDTH + 1e-9  # within the 16 cm column
+    assert _bar(fig).get_ylabel() == ("fraction of true class" if normalize else "test samples")

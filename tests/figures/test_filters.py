@@ -1,4 +1,4 @@
-"""make_filters: one numbered panel per output filter, RGB per-channel scaling, grey shared scale, errors."""
+"""make_filters: one numbered panel per output filter, RGB per-channel scaling, diverging shared scale, colour bars, errors."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _panels(fig):
 def test_one_numbered_panel_per_output_filter(c_out, grid):
     fig = make_filters(np.random.default_rng(0).normal(size=(3, 3, 3, c_out)))
     panels = _panels(fig)
-    assert len(panels) == c_out == len(fig.axes)
+    assert len(panels) == c_out == len(fig.axes) - 1  # and the colour key
     assert [ax.get_title() for ax in panels] == [str(k) for k in range(1, c_out + 1)]
     assert {ax.get_subplotspec().get_geometry()[:2] for ax in panels} == {grid}
     assert all(len(ax.get_xticks()) == 0 and len(ax.get_yticks()) == 0 for ax in panels)
@@ -46,7 +46,7 @@ def test_other_input_depths_show_the_mean_in_grey_on_one_symmetric_scale():
     for k, ax in enumerate(panels):
         image = ax.get_images()[0]
         np.testing.assert_allclose(image.get_array(), kernel[..., k].mean(axis=2))
-        assert image.get_cmap().name == "gray"
+        assert image.get_cmap().name == "RdBu_r"  # red positive, blue negative, white 0
         np.testing.assert_allclose(image.get_clim(), (-limit, limit))
     assert {ax.get_subplotspec().get_geometry()[:2] for ax in panels} == {(2, 5)}
     assert fig.get_suptitle() == "conv2"
@@ -62,8 +62,8 @@ def test_single_input_channel_is_the_kernel_itself():
 
 def test_unused_cells_are_removed():
     fig = make_filters(np.zeros((3, 3, 3, 10)), columns=4)
-    assert len(fig.axes) == 10
-    assert {ax.get_subplotspec().get_geometry()[:2] for ax in fig.axes} == {(3, 4)}
+    assert len(_panels(fig)) == 10 and len(fig.axes) == 11
+    assert {ax.get_subplotspec().get_geometry()[:2] for ax in _panels(fig)} == {(3, 4)}
 
 
 @pytest.mark.parametrize("shape", [(3, 3, 32), (3, 3), (1, 3, 3, 3, 8)])

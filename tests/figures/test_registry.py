@@ -53,6 +53,18 @@ def test_curves_adapter_labels_runs_by_name(results):
     assert len(fig.axes) == 1
 
 
+def test_curves_adapter_names_val_series_by_the_runs_validation(results):
+    results["dense1"].record["run"] = {"training": {"validation": "test"}}
+    results["mlp"].record["run"] = {"training": {"validation": "test"}}
+    fig = FIGURES.get("curves")({"runs": ["dense1", "mlp"]}, results)
+    assert [t.get_text() for t in fig.legends[0].get_texts()][2:] == ["train", "test (used for validation)"]
+    results["mlp"].record["run"] = {"training": {"validation": 0.1}}
+    fig = FIGURES.get("curves")({"runs": ["dense1", "mlp"]}, results)
+    assert [t.get_text() for t in fig.legends[0].get_texts()][2:] == ["train", "validation", "test (used for validation)"]
+    fig = FIGURES.get("curves")({"runs": ["mlp"]}, results)
+    assert [t.get_text() for t in fig.legends[0].get_texts()][1:] == ["train", "validation"]
+
+
 def test_curves_adapter_unknown_run(results):
     with pytest.raises(RenderError, match="no result for run 'cnn'; results: dense1, mlp"):
         FIGURES.get("curves")({"runs": ["cnn"]}, results)
@@ -63,9 +75,13 @@ def test_curves_adapter_missing_metric(results):
         FIGURES.get("curves")({"runs": ["dense1"], "metrics": ["mean_squared_error"]}, results)
 
 
+def _panels(fig):
+    return [ax for ax in fig.axes if ax.get_gid() != "colorbar"]
+
+
 def test_weights_adapter_uses_first_dense_layer_shape_and_classes(results):
     fig = FIGURES.get("weights")({"run": "dense1", "caption": ""}, results)
-    assert [ax.get_title() for ax in fig.axes] == CLASSES
+    assert [ax.get_title() for ax in _panels(fig)] == CLASSES
     kernel = results["dense1"].arrays["weights/dense/0"]
     assert np.array_equal(fig.axes[3].get_images()[0].get_array(), normalise_per_channel(kernel[:, 3].reshape(32, 32, 3)))
 
@@ -76,7 +92,8 @@ def test_weights_adapter_named_layer_and_columns():
     arrays = {"weights/hidden/0": rng.normal(size=(64, 4)), "weights/out/0": rng.normal(size=(4, 4))}
     result = make_result("mlp", input_shape=(8, 8), layers=layers, arrays=arrays, classes=list("abcd"))
     fig = FIGURES.get("weights")({"run": "mlp", "layer": "hidden", "columns": 2}, {"mlp": result})
-    assert len(fig.axes) == 4 and {ax.get_subplotspec().get_geometry()[:2] for ax in fig.axes} == {(2, 2)}
+    assert len(_panels(fig)) == 4 and {ax.get_subplotspec().get_geometry()[:2] for ax in _panels(fig)} == {(2, 2)}
+    assert len(fig.axes) == 5  # and the colour bar
 
 
 def test_weights_adapter_rejects_a_dense_layer_not_on_the_flattened_input():
@@ -128,10 +145,10 @@ def test_filters_adapter_draws_every_filter_of_the_named_layer():
     result = _cnn()
     kernel = result.arrays["weights/conv1/0"]
     fig = FIGURES.get("filters")({"run": "cnn", "layer": "conv1", "caption": "Filters of conv1"}, {"cnn": result})
-    assert [ax.get_title() for ax in fig.axes] == [str(k) for k in range(1, 33)]
+    assert [ax.get_title() for ax in _panels(fig)] == [str(k) for k in range(1, 33)]
     assert np.array_equal(fig.axes[4].get_images()[0].get_array(), normalise_per_channel(kernel[..., 4]))
     fig = FIGURES.get("filters")({"run": "cnn", "layer": "conv2", "columns": 4}, {"cnn": result})
-    panels = [ax for ax in fig.axes if ax.get_gid()]
+    panels = [ax for ax in fig.axes if (ax.get_gid() or "").startswith("filter:")]
     assert len(panels) == 16 and {ax.get_subplotspec().get_geometry()[:2] for ax in panels} == {(4, 4)}
 
 

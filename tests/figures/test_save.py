@@ -41,3 +41,24 @@ def test_unwritable_place_is_a_render_error(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(RenderError, match="cannot write figure"):
         save_figure(make_curves({"a": history(3)}), tmp_path / "file" / "c.png")
+
+
+def _weights(shape):
+    from reportgen.figures import make_weight_images
+
+    kernel = np.random.default_rng(0).normal(size=(int(np.prod(shape)), 4))
+    return make_weight_images(kernel, shape, list("abcd"))
+
+
+def _diverging_curves():
+    wild = history(12, seed=1)
+    wild["loss"] = [1.5, 30.0, 1e9] + [1e33] * 9
+    return make_curves({"calm": history(12), "wild": wild}, validation={"calm": "test", "wild": 0.1})
+
+
+@pytest.mark.parametrize("make", [lambda: _weights((8, 8)), lambda: _weights((4, 4, 3)), _diverging_curves,
+                                  lambda: make_confusion(np.arange(40) % 10, np.arange(40) % 7, [f"c{i}" for i in range(10)], True)])
+def test_colour_bars_keys_and_cut_axes_stay_deterministic(tmp_path, make):
+    first = save_figure(make(), tmp_path / "a.png").read_bytes()
+    second = save_figure(make(), tmp_path / "b.png").read_bytes()
+    assert first == second
