@@ -22,19 +22,20 @@ class Limit:
 
 
 LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
-    Limit("yaml_bytes", 1_000_000, "bytes in an experiment file"),
+    Limit("yaml_bytes", 256_000, "bytes in an experiment file"),
     Limit("yaml_nodes", 100_000, "YAML values in an experiment file, aliases expanded"),
     Limit("yaml_depth", 64, "levels of nesting in an experiment file"),
-    Limit("text_bytes", 1_000_000, "bytes in a Markdown file a report names"),
+    Limit("text_bytes", 500_000, "bytes of Markdown in one report (its files and markdown: blocks together)"),
     Limit("runs", 512, "runs in one experiment, sweeps and replicates expanded"),
     Limit("epochs", 1_000, "epochs of one run"),
     Limit("layer_width", 65_536, "units, filters or channels of one layer"),
     Limit("layers", 1_000, "layers in one model, repeat blocks unrolled"),
     Limit("params", 200_000_000, "parameters in one model"),
     Limit("activations", 33_554_432, "values in one layer's output for one image"),
+    Limit("batch_values", 1_073_741_824, "values in one layer's output for one training batch (4 GiB in float32)"),
     Limit("figure_images", 1_024, "images in one figure grid"),
     Limit("estimator_size", 10_000, "trees, neighbours, depth, degree or iterations of a scikit-learn estimator"),
-    Limit("data_bytes", 8_000_000_000, "bytes one data file decompresses to"),
+    Limit("data_bytes", 4_000_000_000, "bytes one data file decompresses to"),
 )}
 
 _overrides: dict[str, int] = {}

@@ -110,12 +110,12 @@ def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
     built = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     context = build_context(spec, results, built)
     html = render_html(context)
-    _write(out / "report.html", html)
     pdf = out / f".report.pdf.{os.getpid()}.tmp"
-    try:
+    try:  # the PDF first: a disk that fills while it is written leaves the previous HTML and PDF as a pair
         os.replace(render_pdf(html, out, pdf), out / "report.pdf")
     finally:
         pdf.unlink(missing_ok=True)
+    _write(out / "report.html", html)
     payload = {"experiment": spec.name, "profile": spec.profile, **({"sections": list(spec.selected)} if spec.selected else {}), "runs": {n: r.summary() for n, r in results.items()}}
     _write(out / "results.json", json.dumps(payload, indent=2))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ def _sha256_file(path: str) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _MAX_MEMO = 16 << 20  # a memo of a few thousand files; a cache folder copied from elsewhere may hold anything
 
 
@@ -38,7 +40,7 @@ def _read_memo(memo_path: Path) -> dict[str, Any]:
             if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_MEMO:
                 return {}
             data = json.loads(fh.read(_MAX_MEMO + 1))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("version") != _MEMO_VERSION:
         return {}
@@ -65,15 +67,13 @@ def _file_digest(path: str, memo: dict[str, Any]) -> tuple[str, bool]:
     except OSError as exc:
         raise DataError(f"{path}: cannot fingerprint dataset file ({exc.strerror or exc})") from exc
     entry = memo.get(path)
-    if (
-        isinstance(entry, dict)
-        and entry.get("size") == st.st_size
-        and entry.get("mtime_ns") == st.st_mtime_ns
-        and isinstance(entry.get("sha256"), str)
-    ):
+    # Size and mtime can be put back (os.utime, an archive's extraction); the inode and ctime of this file cannot, so a
+    # memo copied in with a cache folder, or an edited file with its old mtime, is hashed again.
+    stamp = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino, "ctime_ns": st.st_ctime_ns}
+    if isinstance(entry, dict) and all(entry.get(k) == v for k, v in stamp.items()) and _HEX64.fullmatch(str(entry.get("sha256"))):
         return entry["sha256"], False
     digest = _sha256_file(path)
-    memo[path] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+    memo[path] = {**stamp, "sha256": digest}
     return digest, True
 
 

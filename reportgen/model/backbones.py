@@ -18,6 +18,7 @@ from keras.src.utils import file_utils  # every application calls `file_utils.ge
 from ..errors import RunError
 from ..registry import did_you_mean
 from ..spec import catalog
+from ..spec.paths import inside
 
 __all__ = [
     "APPLICATIONS",
@@ -164,6 +165,8 @@ def resolve_weights(application: str, weights: str | None, base: Path | None = N
     path = Path(str(weights)).expanduser()
     if not path.is_absolute() and base is not None:
         path = Path(base) / path
+    if base is not None and not inside(path, base):  # a link out of the experiment's folder: never read
+        raise RunError(f"weights file for {application} leads outside the experiment's folder: {weights} -> {path.resolve()}")
     if not path.is_file():
         raise RunError(f"weights file for {application} not found: {path} (expected 'imagenet', 'none' or a weights file)")
     return str(path)

@@ -13,7 +13,7 @@ from ..errors import RunError
 from ..limits import exceeded, limit
 from ..spec import DatasetSpec, LayerSpec, ModelSpec, catalog
 
-__all__ = ["PREPROCESSING", "ModelError", "build_model", "count_params_by_layer", "estimate_params", "make_layer", "safe_name"]
+__all__ = ["PREPROCESSING", "ModelError", "build_model", "count_params_by_layer", "estimate_params", "make_layer", "safe_name", "widest_output"]
 
 _TAKES_VALUE_RANGE = ("RandomContrast", "RandomBrightness")
 INPUT = "input"  # spec.graph.INPUT: the scaled images
@@ -114,6 +114,21 @@ def estimate_params(layer: keras.layers.Layer, x: Any) -> int:
 _ALPHA_ONE_PARAMS = {"MobileNet": 3_228_864, "MobileNetV2": 2_257_984, "MobileNetV3Small": 939_120, "MobileNetV3Large": 2_996_352}
 
 
+def widest_output(model: keras.Model) -> int:
+    """The most values any layer of the model (nested models' layers too) outputs for one image."""
+    widest, stack = 0, [model]
+    while stack:
+        layer = stack.pop()
+        stack.extend(getattr(layer, "layers", []))
+        try:
+            outputs = layer.output
+        except (AttributeError, ValueError):  # a layer not called in this graph
+            continue
+        for t in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+            widest = max(widest, math.prod(d or 1 for d in tuple(getattr(t, "shape", ()))[1:]))
+    return widest
+
+
 def _shape(x: Any) -> str:
     shapes = [tuple(t.shape) for t in x] if isinstance(x, list) else tuple(x.shape)
     return " and ".join(str(s) for s in shapes) if isinstance(shapes, list) else str(shapes)
@@ -168,13 +183,17 @@ class _Builder:
             if layer.kind in catalog.APPLICATIONS:
                 return self.outputs(layer, self.backbone(layer, x))
             made = make_layer(layer)
-            self.count(layer, estimate_params(made, x))  # before the call, which allocates the weights
+            try:
+                estimate = estimate_params(made, x)
+            except (IndexError, ValueError, TypeError, AttributeError):  # a config Keras refuses below, at its line (axis: 5)
+                estimate = 0
+            self.count(layer, estimate)  # before the call, which allocates the weights
             return self.outputs(layer, made(x))
         except ModelError:
             raise
         except RunError as exc:
             raise _located(layer, exc.message) from exc
-        except (ValueError, TypeError) as exc:  # e.g. a Conv2D on flat input, a kernel larger than its input, a merge of mismatched maps
+        except (ValueError, TypeError, IndexError) as exc:  # e.g. a Conv2D on flat input, a kernel larger than its input, an axis 5
             raise _located(layer, f"{layer.kind} cannot take input of shape {_shape(x)}: {_first_line(exc)}") from exc
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from ..model import decoder, encoder
 from .job import Job
 from .noise import add_noise
-from .train import (_EVAL_BATCH, compiled_model, evaluation_failure, failed_run, fit_model, model_record, scores, train_started,
+from .train import (compiled_model, eval_batch, evaluation_failure, failed_run, fit_model, model_record, scores, train_started,
                     weight_arrays)
 
 __all__ = ["SAMPLES", "psnr", "train_autoencoder"]
@@ -32,7 +32,7 @@ def _targets(x: np.ndarray, max_value: int, scale: bool, shape: tuple[int, ...])
 
 def _errors(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Each image's mean squared error between its reconstruction and its clean target."""
-    out = np.asarray(model.predict(x, batch_size=_EVAL_BATCH, verbose=0), dtype=np.float32)
+    out = np.asarray(model.predict(x, batch_size=eval_batch(model), verbose=0), dtype=np.float32)
     return ((out - y) ** 2).reshape(len(x), -1).mean(axis=1)
 
 

@@ -87,7 +87,7 @@ class Cache:
             sealed, signature = seal["files"], bytes.fromhex(seal["signature"])
             if not isinstance(sealed, dict) or seal.get("entry") != key:
                 return Verdict(False, "its seal is for another entry")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             return Verdict(False, f"unsealed or damaged ({_short(exc)})")
         message = seal_message(key, sealed)
         signer = next((k for k in self._trusted_keys() if k.verifies(signature, message)), None)
@@ -144,7 +144,7 @@ class Cache:
             seal = json.loads(read_nofollow(file.with_suffix(".seal"), 1 << 16))
             message = seal_message(key, {f"probes/{file.name}": file_digest(file)})
             signature = bytes.fromhex(seal["signature"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return False
         return any(k.verifies(signature, message) for k in self._trusted_keys())
 
@@ -185,7 +185,14 @@ class Cache:
         folder = self.root / "by-run" / spec_key
         if not _KEY.fullmatch(spec_key) or not folder.is_dir() or folder.is_symlink():
             return []
-        return [p for p in folder.iterdir() if _KEY.fullmatch(p.name) and self.trusted(p.name)]
+        return [p for p in folder.iterdir() if _KEY.fullmatch(p.name) and self.trusted(p.name) and self._runs(p.name, spec_key)]
+
+    def _runs(self, key: str, spec_key: str) -> bool:
+        """Whether a trusted entry holds this run (markers are not sealed: a marker naming another run's entry is ignored)."""
+        try:
+            return self.read(key).get("run_key") == spec_key
+        except (RunError, ValueError, RecursionError):
+            return False
 
     def index_entries(self) -> int:
         """Index entries copied in without their by-run marker (e.g. ROOT/ab/abc... from a GPU machine); returns how many."""
@@ -198,7 +205,7 @@ class Cache:
                 continue  # only entries without a marker are read
             try:
                 spec_key = json.loads(read_nofollow(result, _MAX_JSON)).get("run_key")
-            except (OSError, ValueError, AttributeError):
+            except (OSError, ValueError, AttributeError, RecursionError):
                 continue  # a damaged entry is not this lookup's business
             if isinstance(spec_key, str) and _KEY.fullmatch(spec_key):
                 self._mark(spec_key, key)

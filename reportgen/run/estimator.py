@@ -71,6 +71,11 @@ def fit_estimator(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], None
     start = time.perf_counter()
     x_train, x_test, source = features_of(job)
     extracted = time.perf_counter() - start
+    bad = next((name for name, x in (("training", x_train), ("test", x_test)) if not np.isfinite(x).all()), None)
+    if bad:  # a parent's layer that overflows: nothing an estimator can fit, and not a crash of the build
+        failure = f"the {bad} features ({source}) hold nan or inf values"
+        return ({"metrics": {}, "status": "failed", "failure": failure, "history": {}, "epochs": 0, "params": 0, "layers": [],
+                 "input_shape": list(data.x_train.shape[1:]), "seconds": extracted}, {}, None)
     estimator = make_estimator(job)
     start = time.perf_counter()
     estimator.fit(x_train, data.y_train)

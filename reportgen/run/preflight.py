@@ -5,12 +5,24 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ..data import DataShape, peek
 from ..errors import DataError, RunError, SpecError
+from ..limits import exceeded, limit
 from ..spec import ExperimentSpec, LayerSpec, RunSpec
 
 __all__ = ["check_models"]
+
+
+def _batch_problem(run: RunSpec, model: Any) -> str | None:
+    """A training batch whose widest layer output would pass limit('batch_values'): refused before any memory is taken."""
+    from ..model.build import widest_output
+
+    values = run.training.batch_size * widest_output(model)
+    if values <= limit("batch_values"):
+        return None
+    return f"run '{run.name}': training.batch_size: {exceeded('batch_values', f'{values:,} (batch {run.training.batch_size:,} x {widest_output(model):,} values per image)')}"
 
 
 def _output_layer(run: RunSpec) -> LayerSpec:
@@ -86,7 +98,7 @@ def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: 
         except RunError as exc:
             problems.append(f"run '{name}': {exc.message}")
             continue
-        problem = _output_problem(run, tuple(model.output.shape), shape)
+        problem = _output_problem(run, tuple(model.output.shape), shape) or _batch_problem(run, model)
         if problem and problem not in problems:
             problems.append(problem)
     keras.backend.clear_session()  # names and state of the checked models do not leak into the trained ones

@@ -13,7 +13,9 @@ import numpy as np
 import keras
 
 from ..errors import RunError
+from ..limits import limit
 from ..model import Parent, base_of, build_model, copy_layers, count_params_by_layer
+from ..model.build import widest_output
 from ..spec import CallbackSpec, DatasetSpec, RunSpec
 from .job import Job
 from .events import Emit, EpochEnded, RunStarted, Step
@@ -24,7 +26,7 @@ __all__ = ["Fitted", "accuracy_counts", "compile_options", "compiled_model", "de
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices are not the user's business
 
 _OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad", "nadam": "Nadam"}
-_EVAL_BATCH = 1024
+_EVAL_BATCH = 1024  # forward-only batches, as large as limit('batch_values') allows (eval_batch)
 
 
 class _ProgressCallback(keras.callbacks.Callback):
@@ -180,7 +182,7 @@ def fit_model(job: Job, model: keras.Model, x: Any, y: Any, x_test: Any, y_test:
     """Seeded training (a head phase, then a fine-tuning phase if declared), the best checkpoint restored; a nan or inf
     loss stops it (Fitted.failure says when)."""
     run, t = job.run, job.run.training
-    fit: dict[str, Any] = {"validation_batch_size": _EVAL_BATCH}  # large forward-only batches: the epoch's check is short
+    fit: dict[str, Any] = {"validation_batch_size": eval_batch(model)}  # large forward-only batches: the epoch's check is short
     if t.validation == "test":  # as some sheets ask; a callback that selects on it makes the test numbers not held out
         fit["validation_data"] = (x_test, y_test)
     elif x_val is not None:  # the held-out part of the training images (run.prepared.validation_split)
@@ -244,7 +246,7 @@ def train_classifier(job: Job) -> tuple[dict[str, Any], dict[str, np.ndarray], k
         metrics.update(accuracy_counts(metrics, {"train": len(data.x_train), "test": len(data.x_test)}))
     if failure:
         return failed_run(fitted, model, data.x_train.shape[1:], failure)
-    probabilities = model.predict(data.x_test, batch_size=_EVAL_BATCH, verbose=0)
+    probabilities = model.predict(data.x_test, batch_size=eval_batch(model), verbose=0)
     model.save(job.workdir / "model.keras")
     arrays = weight_arrays(model)
     arrays["y_test"] = data.y_test.astype("int64")
@@ -272,7 +274,12 @@ def accuracy_counts(metrics: dict[str, float], sizes: dict[str, int]) -> dict[st
 
 
 def scores(model: keras.Model, x: Any, y: Any) -> dict[str, float]:
-    return {k: float(v) for k, v in model.evaluate(x, y, batch_size=_EVAL_BATCH, verbose=0, return_dict=True).items()}
+    return {k: float(v) for k, v in model.evaluate(x, y, batch_size=eval_batch(model), verbose=0, return_dict=True).items()}
+
+
+def eval_batch(model: keras.Model) -> int:
+    """Images per forward-only batch: 1,024, fewer for a model whose widest layer would pass limit('batch_values')."""
+    return max(1, min(_EVAL_BATCH, limit("batch_values") // max(1, widest_output(model))))
 
 
 def _fine_tuning(model: keras.Model, t: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Iterable, Sequence
 
 from ..registry import did_you_mean
@@ -126,7 +127,7 @@ class Checker:
         self, node: Located, path: str, minimum: float | None = None, maximum: float | None = None, exclusive_min: bool = False
     ) -> float | Any:
         value = node.value
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)  # 1e400 is inf
         if ok and minimum is not None:
             ok = value > minimum if exclusive_min else value >= minimum
         ok = ok and (maximum is None or value <= maximum)

@@ -231,6 +231,7 @@ def read_sections(c: Checker, node: Located, path: str, refs: References) -> tup
     if items is INVALID:
         return INVALID
     sections = []
+    markdown = 0  # bytes of Markdown in the whole report: rendering is linear in it, and bounded by limit('text_bytes')
     for i, item in enumerate(items):
         where = f"{path}[{i}]"
         entries = c.mapping(item, where, ("title", "content"), required=("title",))
@@ -242,6 +243,13 @@ def read_sections(c: Checker, node: Located, path: str, refs: References) -> tup
             content = c.sequence(entries["content"], f"{where}.content", "a list of blocks")
             if content is not INVALID:
                 blocks = c.each(content, f"{where}.content", lambda n, p: _block(c, n, p, refs))
+                for j, block in enumerate(blocks):
+                    if block is not INVALID and block.kind == "text":
+                        markdown += len(block.options["markdown"].encode("utf-8"))
+                        if markdown > limit("text_bytes"):
+                            blocks[j] = c.fail(content[j].mark, f"{where}.content[{j}]", exceeded(
+                                "text_bytes", f"{markdown:,} bytes of Markdown up to this block"))
+                            markdown = -(1 << 62)  # one message
         if title is not INVALID and INVALID not in blocks:
             sections.append(SectionSpec(title, tuple(blocks)))
     return tuple(sections)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from typing import Any
 
@@ -21,6 +22,9 @@ TRAINING_KEYS = ("optimizer", "learning_rate", "loss", "metrics", "epochs", "bat
                  "fine_tune")
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
+
+
 def read_layer(c: Checker, node: Located, path: str) -> LayerSpec | Any:
     """`Flatten`, `{Dense: 128}` or `{Conv2D: {filters: 32, kernel_size: 3}}`."""
     named = c.single_key(node, path, "a layer: a name such as Flatten, or a mapping such as {Dense: {units: 10}}")
@@ -38,6 +42,9 @@ def read_layer(c: Checker, node: Located, path: str) -> LayerSpec | Any:
     if args is None:
         args = Located({}, node.mark, {})
     values = read_args(c, args, where, catalog.LAYERS[kind], catalog.REQUIRED_ARGS.get(kind, ()), extra=("name",))
+    if values is not INVALID and "name" in values and not _NAME.fullmatch(str(values["name"])):
+        return c.fail(args.value["name"].mark, f"{where}.name", "expected a layer name of letters, digits, '_', '-' and '.' "
+                                                                f"(as Keras names layers). Received: {str(values['name'])[:60]!r}")
     if values is not INVALID and values.get("name") in RESERVED_NAMES:
         return c.fail(args.value["name"].mark, f"{where}.name", f"expected a layer name other than {', '.join(RESERVED_NAMES)} "
                                                                 f"(the model's own input layers). Received: '{values['name']}'")

@@ -86,7 +86,8 @@ class _Converter:
             for key_node, value_node in node.value:
                 key = self.convert(key_node)
                 if not isinstance(key.value, str):
-                    raise _Problem(key.mark, f"expected a text key. Received: {key.value!r}")
+                    shown = "a mapping" if isinstance(key.value, dict) else "a list" if isinstance(key.value, list) else repr(key.value)[:80]
+                    raise _Problem(key.mark, f"expected a text key. Received: {shown}")
                 if key.value in values:
                     raise _Problem(key.mark, f"duplicate key '{key.value}' (first written at line {key_marks[key.value].line})")
                 key_marks[key.value] = key.mark
@@ -94,7 +95,10 @@ class _Converter:
             return Located(values, mark, key_marks)
         if isinstance(node, yaml.SequenceNode):
             return Located([self.convert(item) for item in node.value], mark)
-        value = self.constructor.construct_object(node)
+        try:
+            value = self.constructor.construct_object(node)
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            raise _Problem(mark, f"expected a value Python can read. Received: {str(node.value)[:40]}... ({exc})") from None
         if isinstance(value, str) and node.style is None and _FLOAT_1_2.fullmatch(value):
             value = float(value)  # YAML 1.2 reads `1e-3` as a number; PyYAML (1.1) would keep the text
         return Located(value, mark)

@@ -48,7 +48,7 @@ def _zeros_gzip(n: int) -> bytes:
 def test_a_header_claiming_more_than_the_data_limit_is_refused_unread(tmp_path):
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(_header(4_000_000_000, 4_000, 4_000) + bytes(100)))
-    message = _refused(path, r"expected at most 8,000,000,000 bytes one data file decompresses to")
+    message = _refused(path, r"expected at most 4,000,000,000 bytes one data file decompresses to")
     assert "(4000000000, 4000, 4000)" in message and "--limit data_bytes=N" in message
 
 

@@ -143,3 +143,9 @@ def test_the_activation_limit_can_be_raised(monkeypatch):
     spec = ModelSpec((LayerSpec("UpSampling2D", {"size": 1000}), LayerSpec("GlobalAveragePooling2D", {}),
                       LayerSpec("Dense", {"units": 10})))
     assert build_model(spec, DatasetSpec("d", "digits"), (8, 8, 1), 16).count_params() == 20
+
+
+def test_a_layer_config_keras_refuses_is_its_located_error_not_a_crash_of_the_estimate():
+    spec = ModelSpec((LayerSpec("BatchNormalization", {"axis": 5}, where="f.yaml:7:9: runs.a.model[0]"), LayerSpec("Dense", {"units": 10})))
+    with pytest.raises(ModelError, match=r"^f.yaml:7:9: runs.a.model\[0\]: BatchNormalization cannot take input"):
+        build_model(spec, FLAT, (64,), 16)

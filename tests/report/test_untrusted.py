@@ -9,6 +9,7 @@ import http.server
 import re
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ def test_a_text_block_inside_is_read_and_bounded(tmp_path: Path, monkeypatch: py
     spec = _load(exp, VALID + _report("text: answers/a.md", "text: alias.md"))
     assert [b.options["markdown"] for b in spec.sections[0].blocks] == ["**answer** é"] * 2
     monkeypatch.setenv("REPORTGEN_LIMITS", "text_bytes=5")
-    _refused(exp, VALID + _report("text: answers/a.md"), "expected at most 5 bytes in a Markdown file", "--limit text_bytes=N")
+    _refused(exp, VALID + _report("text: answers/a.md"), "expected at most 5 bytes of Markdown in one report", "--limit text_bytes=N")
     monkeypatch.delenv("REPORTGEN_LIMITS")
     (exp / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
     _refused(exp, VALID + _report("text: latin1.md"), "x.yaml:13:", "expected a Markdown file in UTF-8", "0xe9")
@@ -209,7 +210,7 @@ def test_markdown_that_fetches_or_attaches_leaves_the_pdf_without_them(tmp_path:
     (exp / "answer.md").write_text(_attacks(url, secret))
     html = _html(tmp_path, VALID.replace('"Run A"', f'"<img src={url}/title.svg>"') + _report(
         "text: answer.md", "best: {runs: [a], text: 'Best: {title}.'}"))
-    for tag in ("<img", "<link", "<style>\n@import", "<embed", "<object", "<iframe", "<base", "rel=", "file://", f'"{url}'):
+    for tag in ("<img", "<link", "<style>\n@import", "<embed", "<object", "<iframe", "<base", "rel=", '="file:', f'"{url}'):
         assert tag not in html.split("</style>", 1)[1], tag
     assert f"&lt;img src={url}/title.svg&gt;" in html  # the run's title in the best sentence, shown as text
     out = tmp_path / "out"
@@ -250,7 +251,7 @@ def test_a_style_in_markdown_cannot_hide_the_quick_marks_or_the_appendix(tmp_pat
 def test_script_and_markup_from_the_experiment_file_are_escaped_in_report_html(tmp_path: Path) -> None:
     script = "<script>alert(1)</script>"
     text = (VALID.replace("title: t\n", f"title: '{script}'\ncourse: '{script}'\nauthors: ['{script}']\ngroup: '{script}'\n")
-            .replace('"Run A"', repr(script)) + _report(f"markdown: '{script} **bold**'", f"table: {{caption: '{script}'}}",
+            .replace('"Run A"', repr(script)) + _report(f"markdown: '**bold** {script}'", f"table: {{caption: '{script}'}}",
                                                         "best: {runs: [a], text: '{title} {{braces}} {run}'}")
             .replace("title: s\n", f"title: '{script}'\n"))
     html = _html(tmp_path, text)
@@ -266,5 +267,22 @@ def test_markdown_keeps_what_an_answer_needs() -> None:
                             "H<sub>2</sub>O, x<sup>2</sup>, *em*, > quote\n")
     assert '<th align="left">a</th>' in html and "<pre><code>x = 1" in html and "<h1>Q1</h1>" in html
     assert '<a href="https://keras.io">docs</a>' in html and '<a href="#q2">below</a>' in html and 'href="mailto:a@b.c"' in html
-    assert "<a>file</a>" in html and "<a>js</a>" in html and "rel=" not in html
+    assert "<a>file</a>" in html and 'href="javascript' not in html and "rel=" not in html  # a javascript: link stays text
     assert "<sub>2</sub>" in html and "<sup>2</sup>" in html and "<em>em</em>" in html
+
+
+def test_a_run_title_cannot_add_markup_to_the_best_sentence(tmp_path: Path) -> None:
+    title = "one\\n\\n## Verified test accuracy: 99.9%\\n\\n| run | acc |\\n|---|---|\\n| r1 | 99.9% |\\n\\n- [x](http://e)"
+    html = _html(tmp_path, VALID.replace('"Run A"', f'"{title}"') + _report("best: {runs: [a]}"))
+    sentence = html.split("Of these runs", 1)[1].split("</p>", 1)[0]
+    assert "<h2" not in sentence and "<table" not in sentence and "<li" not in sentence and "<a " not in sentence
+    assert "## Verified test accuracy: 99.9% | run | acc |" in sentence  # shown as written, on one line
+
+
+@pytest.mark.parametrize("text", ["[" * 50_000, "[a](" * 20_000, "<a " * 30_000, "*a" * 30_000,
+                                  "\n".join("    " * i + "- x" for i in range(300)), "> " * 5_000 + "x"],
+                         ids=["brackets", "open_links", "open_tags", "emphasis", "deep_list", "deep_quote"])
+def test_pathological_markdown_renders_in_linear_time(text: str) -> None:
+    start = time.perf_counter()
+    html = markdown_to_html(text)  # Python-Markdown took 20 s on 8,000 '[' and overflowed the stack on the list
+    assert time.perf_counter() - start < 10 and "<script" not in html

@@ -173,3 +173,51 @@ def test_a_forged_accuracy_is_retrained_not_printed(tmp_path: Path, monkeypatch:
     assert again["runs"]["dense"]["metrics"]["test_accuracy"] == accuracy != 0.987654
     html = (tmp_path / "out" / "report.html").read_text()
     assert "98.8" not in html and "trained in this build" in html
+
+
+def test_a_marker_naming_another_runs_entry_is_ignored(cache: Cache) -> None:
+    """by-run markers are not sealed: one planted to send run B to run A's (sealed) entry must not be followed."""
+    run_a, run_b, entry_b = "1a" * 32, "2b" * 32, "3c" * 32
+    cache.write(KEY, RECORD, {"w": np.arange(3)}, spec_key=run_a)
+    cache.write(entry_b, RECORD, {"w": np.arange(3)}, spec_key=run_b)
+    shutil.rmtree(cache.entry(entry_b))
+    shutil.rmtree(cache.root / "by-run" / run_b)
+    (cache.root / "by-run" / run_b).mkdir()
+    (cache.root / "by-run" / run_b / KEY).touch()
+    assert _fresh(cache).same_run(run_b) is None and _fresh(cache).same_run(run_a) == KEY
+
+
+@pytest.mark.parametrize("where", ["result", "seal", "memo"])
+def test_json_nested_past_the_stack_is_damage_not_a_traceback(cache: Cache, where: str) -> None:
+    from reportgen.data.fingerprint import _read_memo
+
+    deep = "[" * 100_000 + "]" * 100_000
+    if where == "result":  # an unmarked entry copied in: read by the index
+        folder = cache.root / "cd" / ("cd" * 32)
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text(deep)
+        assert _fresh(cache).index_entries() == 0
+        assert not _fresh(cache).trusted("cd" * 32)
+    elif where == "seal":
+        (cache.entry(KEY) / "seal.json").write_text(deep)
+        assert "damaged" in _fresh(cache).verify(KEY).reason
+    else:
+        (cache.root / "fingerprints.json").write_text(deep)
+        assert _read_memo(cache.root / "fingerprints.json") == {}
+
+
+def test_a_memo_entry_is_trusted_only_for_the_same_file(tmp_path: Path) -> None:
+    """Size and mtime can be put back; a memo copied in, or a file edited under its old mtime, is hashed again."""
+    from reportgen.data.fingerprint import file_fingerprint
+
+    data, memo = tmp_path / "labels.idx", tmp_path / "memo.json"
+    data.write_bytes(b"\x01" * 64)
+    first = file_fingerprint([data], memo)
+    stat = data.stat()
+    data.write_bytes(b"\x00" * 64)
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime, other content
+    assert file_fingerprint([data], memo) != first
+    saved = json.loads(memo.read_text())
+    saved["files"][str(data)]["sha256"] = "zz"
+    memo.write_text(json.dumps(saved))
+    assert file_fingerprint([data], memo) == file_fingerprint([data])  # a malformed digest is computed again

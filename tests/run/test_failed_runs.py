@@ -185,3 +185,20 @@ def test_figures_of_a_failed_run_are_notes_and_curves_show_it_up_to_the_failure(
     fig = FIGURES.get("curves")({"runs": ["bad", "child"]}, results)
     assert [t.get_text() for t in fig.texts] == ["Not shown: child failed (its parent 'bad' failed; not trained)."]
     assert "bad (failed)" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_an_estimator_on_features_that_overflowed_is_a_failed_run_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from reportgen.data import load
+    from reportgen.run import estimator as estimator_module
+    from reportgen.run.job import Job
+    from reportgen.spec import load_spec
+
+    (tmp_path / "e.yaml").write_text("title: t\ndatasets:\n  d: {source: digits, flatten: true}\nruns:\n  svm: {estimator: GaussianNB}\n")
+    spec = load_spec(tmp_path / "e.yaml")
+    data = load("digits", spec.datasets["d"].options)
+    nan = np.full((len(data.x_train), 4), np.nan, dtype=np.float32)
+    monkeypatch.setattr(estimator_module, "features_of", lambda job: (nan, nan[: len(data.x_test)], "run 'p', layer 'big'"))
+    record, arrays, model = estimator_module.fit_estimator(Job(spec.runs["svm"], spec.datasets["d"], data, lambda event: None, tmp_path))
+    assert record["status"] == "failed" and "nan or inf" in record["failure"] and failure_of(record) and arrays == {} and model is None

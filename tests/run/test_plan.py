@@ -35,3 +35,14 @@ def test_a_weights_file_linked_from_outside_is_refused(tmp_path: Path) -> None:
     (folder / "weights" / "mobilenet.h5").unlink()
     (folder / "weights" / "mobilenet.h5").write_bytes(b"mine")
     assert _weights_files(run, folder) == {"MobileNetV2": str((folder / "weights" / "mobilenet.h5").resolve())}
+
+
+def test_the_backbone_reader_refuses_a_link_out_too(tmp_path: Path) -> None:
+    """validate builds the models: it must not read a weights file that leads outside either."""
+    from reportgen.model.backbones import resolve_weights
+
+    (tmp_path / "secret.h5").write_bytes(b"x")
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "w.h5").symlink_to(tmp_path / "secret.h5")
+    with pytest.raises(RunError, match="leads outside the experiment's folder"):
+        resolve_weights("MobileNetV2", "w.h5", tmp_path / "exp")

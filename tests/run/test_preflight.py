@@ -163,3 +163,17 @@ def test_an_autoencoder_written_as_a_classifier_is_stopped_before_training_with_
     assert problem.endswith("Received: output shape (None, 8, 8, 1); an autoencoder says `task: reconstruct`")
     file.write_text(file.read_text().replace("  ae:\n", "  ae:\n    task: reconstruct\n"))
     check_models(load_spec(file))  # the same model as an autoencoder builds
+
+
+def test_a_batch_whose_widest_layer_would_not_fit_in_memory_is_refused_before_training(tmp_path: Path) -> None:
+    """Under the per-image bound (33.6 M values), a huge batch still asks for 175 GB in one layer: refused from the shapes."""
+    file = tmp_path / "mem.yaml"
+    file.write_text(HEAD + "  big:\n    dataset: images\n    training: {batch_size: 1000000000}\n    model: [{Resizing: {height: 5700, "
+                           "width: 5700}}, {Conv2D: {filters: 1, kernel_size: 1}}, GlobalAveragePooling2D, "
+                           "{Dense: {units: 10, activation: softmax}}]\n")
+    with pytest.raises(SpecError) as info:
+        check_models(load_spec(file))
+    assert info.value.problems == [
+        "run 'big': training.batch_size: expected at most 1,073,741,824 values in one layer's output for one training batch "
+        "(4 GiB in float32). Received: 32,490,000,000,000,000 (batch 1,000,000,000 x 32,490,000 values per image) "
+        "(raise it with --limit batch_values=N or $REPORTGEN_LIMITS)"]

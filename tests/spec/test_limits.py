@@ -119,10 +119,11 @@ def test_an_alias_inside_its_own_anchor_is_refused(tmp_path):
 
 def test_a_file_over_the_byte_limit_is_refused_before_it_is_read(tmp_path):
     path = _write(tmp_path, VALID + "# " + "x" * 1_100_000 + "\n")
-    _refused(path, "1:1", "expected at most 1,000,000 bytes in an experiment file. Received: 1,100,")
+    _refused(path, "1:1", "expected at most 256,000 bytes in an experiment file. Received: 1,100,")
 
 
-def test_too_many_values_are_refused(tmp_path):
+def test_too_many_values_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "yaml_bytes=1000000")  # the values, not the bytes, are what this test is about
     path = _write(tmp_path, VALID + "group: [" + ", ".join(["1"] * 100_001) + "]\n")
     start = time.perf_counter()
     _refused(path, "8:299931", "expected at most 100,000 YAML values")
@@ -315,3 +316,13 @@ def test_an_unknown_limit_is_one_line_with_the_known_ones(tmp_path, capsys):
     assert main(["validate", "--no-models", "--limit", "parms=5", str(_write(tmp_path, VALID))]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: --limit: unknown limit 'parms'; known: yaml_bytes,") and "Did you mean 'params'?" in err
+
+
+@pytest.mark.parametrize("line, fragment", [
+    ("training: {learning_rate: 1.0e+400}", "learning_rate: expected a number > 0"),
+    ("group: " + "9" * 5001, "2:8: expected a value Python can read"),
+])
+def test_values_python_cannot_use_are_located(tmp_path, line, fragment):
+    text = VALID.replace("title: t\n", f"title: t\n{line}\n") if line.startswith("group") else VALID + line + "\n"
+    problems = _problems(_write(tmp_path, text))
+    assert len(problems) == 1 and fragment in problems[0], problems
