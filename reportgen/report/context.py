@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any, Mapping
 
@@ -100,13 +99,14 @@ def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Map
     return fill_placeholders(options["text"], {key: _literal(value) for key, value in values.items()})
 
 
-_MARKDOWN_MARKS = re.compile(r"([\\`*_\[\]])")
+_MARKDOWN_MARKS = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark: CommonMark lets each be escaped
 
 
 def _literal(text: str) -> str:
-    """A value put into a Markdown sentence so that it shows as written: HTML-escaped, Markdown's emphasis, code and link
-    marks backslashed (what a run's title may hold is text, never markup; the sanitiser would drop markup anyway)."""
-    return _MARKDOWN_MARKS.sub(r"\\\1", html.escape(text, quote=False))
+    """A value put into a Markdown sentence so that it shows as written: on one line, every punctuation mark backslashed
+    (what a run's title may hold is text, never markup: no heading, table, link or tag can start in it)."""
+    one_line = " ".join(text.split())  # a newline would let a title start a heading, a table or a list
+    return _MARKDOWN_MARKS.sub(r"\\\1", one_line)  # '<' escaped too: shown as written, never parsed as HTML
 
 
 def _number(x: float) -> str:
