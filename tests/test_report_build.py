@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from datafiles import write_cifar10_archive
 from reportgen.cli import main
+from test_pdf_layout import assert_fits_the_page
 from reportgen.report import format_percent
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,11 +72,14 @@ def test_pdf_prints_every_accuracy_of_results_json(tmp_path: Path) -> None:
     assert set(results["runs"]) == {"dense", "cnn"}
     text = _pdf_text(tmp_path / "out" / "report.pdf")
     for run in results["runs"].values():
-        assert set(run["metrics"]) == {"train_accuracy", "test_accuracy", "train_loss", "test_loss"}
+        assert set(run["metrics"]) == {"train_accuracy", "test_accuracy", "train_loss", "test_loss",
+                                       "train_correct", "train_total", "test_correct", "test_total"}
+        assert run["metrics"]["test_accuracy"] == run["metrics"]["test_correct"] / run["metrics"]["test_total"]
         for key in ("train_accuracy", "test_accuracy"):
             assert format_percent(run["metrics"][key]) in text
         assert run["cache_key"] in text.replace("\n", "")
-        assert run["n_train"] + run["n_test"] == 1797 and run["from_cache"] is False
+        assert run["n_train"] + run["n_val"] + run["n_test"] == 1797 and run["from_cache"] is False
+        assert run["n_val"] == round(0.1 * (1797 - run["n_test"]))  # the held-out tenth of the training images
     assert len(list((tmp_path / "out" / "figures").glob("*.png"))) == 3
     assert "Figure 3" in text and "Table 1" in text
 
@@ -104,7 +108,7 @@ def test_changing_one_runs_epochs_retrains_that_run_only(tmp_path: Path, capsys:
 def test_quick_profile_is_marked_on_every_page(tmp_path: Path) -> None:
     results = _build(_write(tmp_path, epochs=3), tmp_path, "--quick")
     assert results["profile"] == "quick"
-    assert all(run["epochs"] == 1 and run["n_train"] == 1000 for run in results["runs"].values())
+    assert all(run["epochs"] == 1 and run["n_train"] + run["n_val"] == 1000 for run in results["runs"].values())
     reader = PdfReader(tmp_path / "out" / "report.pdf")
     assert len(reader.pages) >= 2
     assert all("QUICK PROFILE" in page.extract_text() for page in reader.pages)
@@ -152,6 +156,7 @@ def test_pw04_quick_builds_offline_on_a_tiny_cifar_archive(tmp_path: Path, tiny_
     assert "CONV D=32, w=h=3, S=1, P='same'; RELU; MAXPOOL; DENSE 10, softmax" in text.replace("\n", " ")
     for run in results["runs"].values():
         assert format_percent(run["metrics"]["test_accuracy"]) in text
+    assert_fits_the_page(tmp_path / "out")  # every column of every table printed, every word inside the margins
 
 
 def test_pw04_without_cifar_fails_fast_with_one_line(tmp_path: Path) -> None:
@@ -179,6 +184,7 @@ def test_pw09_quick_builds_with_activation_maps_equal_to_keras_sub_models(tmp_pa
     text = _pdf_text(tmp_path / "out" / "report.pdf")
     best = max(["cnn", *(n for n in results["runs"] if n.startswith("cnn_aug"))], key=lambda n: results["runs"][n]["metrics"]["test_accuracy"])
     assert f"Best test accuracy: {best}" in text.replace("\n", " ")
+    assert_fits_the_page(tmp_path / "out")
 
     key = results["runs"]["cnn"]["cache_key"]
     cache = Cache(tmp_path / "cache")

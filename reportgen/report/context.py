@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
+
+from markupsafe import Markup, escape
 
 from ..exercises import solve_conv1d, solve_conv2d
 from ..spec import ExperimentSpec, catalog
 from ..spec.figurekinds import CODES_IMAGES, FIGURE_KINDS
 from ..spec.report import fill_placeholders
 from .markdown import markdown_to_html
-from .runs import run_architecture, run_data, run_failure, run_training
-from .tables import accuracy, make_table
+from .runs import layer_split, params_text, run_architecture, run_data, run_failure, run_training_parts
+from .tables import (PIECE_COLUMNS, Column, accuracy, fold_shared, header_lines, make_table, segments, shared_caption,
+                     table_layout, word_parts)
 
 __all__ = ["build_context", "figure_plan"]
 
@@ -51,8 +54,7 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
                 blocks.append(block_context)
             elif block.kind == "table":
                 tables += 1
-                table = make_table(block.options["runs"], block.options["columns"], spec.runs, results)
-                blocks.append({"kind": "table", "number": tables, "caption": block.options["caption"], **table})
+                blocks.append(_table_block(tables, block.options, spec, results))
             else:
                 item = figures[(s, b)]
                 blocks.append({"kind": "figure", "number": item["number"], "src": item["file"], "figure_kind": block.options["kind"],
@@ -158,22 +160,132 @@ def _default_caption(options: Mapping[str, Any]) -> str:
     return FIGURE_KINDS[options["kind"]].caption(options)
 
 
+def _table_block(number: int, options: Mapping[str, Any], spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any]:
+    """A results table: what every row shares told once in the caption, and laid out to fit its page (table_layout)."""
+    table = make_table(options["runs"], options["columns"], spec.runs, results, shared=True)
+    shared = table.pop("shared", [])
+    return {"kind": "table", "number": number, "caption": shared_caption(options["caption"], shared), **table,
+            **_table_html(table, list(options["runs"]))}
+
+
+# Markup of a cell (tables.segments): every piece an element of its own and every separator a bare text node
+# between two of them, so a line that breaks there ends without its space (WeasyPrint keeps a space that ends a text
+# node when the next inline element goes to the next line, and the PDF's text would read 'MAXPOOL;  DENSE').
+_NB = Markup('<span class="nb">{}</span>')
+_SPAN = Markup("<span>{}</span>")
+
+
+def _cell_html(text: str, numeric: bool = False, nowrap_chars: int = 0) -> Markup:
+    """A cell's text, escaped: as it is (a long word with a <wbr> after 'Name(' and 'key=', tables.word_parts), or in
+    pieces that wrap only between them (nowrap_chars > 0: an architecture; a number and its parenthesis)."""
+    if not nowrap_chars and not (numeric and " (" in text):
+        return Markup(" ").join(_word_html(word) for word in text.split(" "))
+    out = []
+    for piece, together in segments(text, numeric, nowrap_chars):
+        if piece in (" ", "\n"):
+            out.append(Markup(piece))
+        elif together:
+            out.append(_NB.format(piece))
+        else:  # a long piece: wraps at its spaces (not at a word's hyphen), each word an element, each space between two
+            out.append(Markup(" ").join((_NB if "-" in word else _SPAN).format(_word_html(word)) for word in piece.split(" ")))
+    return Markup("").join(out)
+
+
+def _word_html(word: str) -> Markup:
+    return Markup("<wbr>").join(map(escape, word_parts(word)))
+
+
+def _header_html(header: str) -> Markup:
+    """A header in at most two lines (header_lines): 'Acc. train %' as 'Acc.' and 'train %', never a word a line."""
+    lines = header_lines(header)
+    if len(lines) == 1:
+        return _NB.format(header) if " " in header else escape(header)  # 'Time (s)', 'Loss test': one line
+    return Markup(" ").join(_NB.format(line) if " " in line else _SPAN.format(line) for line in lines)
+
+
+def _run_html(name: str, text: str) -> Markup:
+    """The run column: the run's name in one piece ('mlp[units=32]'), then its title, which wraps as text does."""
+    if not text.startswith(name):
+        return _cell_html(text)
+    return Markup('<span class="run-name">{}</span>{}').format(name, text[len(name):])
+
+
+def _table_html(table: Mapping[str, Any], names: Sequence[str], fonts: tuple[float, float] = (9.0, 8.0),
+                nowrap: Mapping[str, int] = PIECE_COLUMNS, html: Mapping[str, Sequence[Markup]] | None = None,
+                measured: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    """The cells and headers as markup, and the table's layout (tables.table_layout: normal, compact, wide, squeeze).
+    nowrap: the columns that wrap only between pieces, and their longest piece kept in one line; html: the markup
+    of a column's cells, made by the caller, and measured: the text that stands for it in the estimate of the width."""
+    html, measured = html or {}, measured or {}
+    limits = [nowrap.get(column, 0) for column in table["columns"]]
+    cells = [[html[column][i] if column in html else _run_html(names[i], cell) if column == "run"
+              else _cell_html(cell, numeric, limit)
+              for column, numeric, limit, cell in zip(table["columns"], table["numeric"], limits, row)]
+             for i, row in enumerate(table["rows"])]
+    texts = [[measured[column][i] if column in measured else cell for column, cell in zip(table["columns"], row)]
+             for i, row in enumerate(table["rows"])]
+    return {"header_cells": [_header_html(header) for header in table["headers"]], "cells": cells,
+            "layout": table_layout(table["headers"], texts, table["numeric"], *fonts, limits)}
+
+
+_APPENDIX_FONTS = (8.0, 7.5)  # table.small in report.css, and table.small.compact
+_RUN_COLUMNS = {  # the appendix's runs table: header, numeric, and how a value every run shares is told
+    "run": Column("Run", str), "data": Column("Data", str, shared=lambda v: f"data {v}"),
+    "architecture": Column("Architecture", str, shared=lambda v: f"architecture {v}"),
+    "hyperparameters": Column("Hyper-parameters", str), "validation": Column("Validation", str, shared=lambda v: f"validation: {v}"),
+    "seed": Column("Seed", str, True, shared=lambda v: f"seed {v}"), "params": Column("Params", str, True),
+    "seconds": Column("Time (s)", str, True),
+}
+_LAYER_ENTRY_CHARS = 40  # a layer's entry of the parameters table ('conv2d_1 4,608 + 32 = 4,640') is one piece; a longer one wraps
+
+
+def _layer_text(layer: Mapping[str, Any]) -> str:
+    """'dense 640 + 10 = 650' (weights + biases, all trained); 'batch_normalization 32 + 32 non-trainable = 64'
+    (runs.layer_split: batch normalisation's gamma and beta are trained, its moving mean and variance are not)."""
+    trainable, frozen = layer_split(layer)
+    if not frozen:
+        return f"{layer['name']} {layer['weights']:,} + {layer['biases']:,} = {layer['params']:,}"
+    return f"{layer['name']} {trainable:,} + {frozen:,} non-trainable = {layer['params']:,}"
+
+
+def _runs_tables(runs: list[dict[str, Any]], parts: list[list[str]]) -> dict[str, Any]:
+    """The appendix's runs table (what every run shares in its caption, as the results tables) and its parameters
+    per layer table."""
+    columns = list(_RUN_COLUMNS)
+    table = {"columns": columns, "headers": [c.header for c in _RUN_COLUMNS.values()],
+             "numeric": [c.numeric for c in _RUN_COLUMNS.values()],
+             "rows": [[run["name"], f"{run['dataset']}, {run['data']}", run["architecture"], run["hyperparameters"],
+                       str(run["validation"]), str(run["seed"]), run["params"], run["seconds"]] for run in runs]}
+    table.update(fold_shared(table, list(_RUN_COLUMNS.values()), {"hyperparameters": parts}))
+    data_html = [Markup('{}<br><span class="note">{}</span>').format(run["dataset"], run["data"]) if run["data"]
+                 else escape(run["dataset"]) for run in runs]
+    names = [run["name"] for run in runs]
+    runs_table = {**table, "caption": shared_caption("", table.pop("shared")),
+                  **_table_html(table, names, _APPENDIX_FONTS, html={"data": data_html},
+                                measured={"data": [f"{run['dataset']} {run['data']}" for run in runs]})}
+    layers = {"columns": ["run", "layers", "params"], "headers": ["Run", "Layers with parameters", "Total"],
+              "numeric": [False, False, True],
+              "rows": [[run["name"], "; ".join(run["layers"]), run["params"]] for run in runs]}
+    layers.update(_table_html(layers, names, _APPENDIX_FONTS, nowrap={"layers": _LAYER_ENTRY_CHARS}))
+    return {"runs_table": runs_table, "layers_table": layers}
+
+
 def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any]:
-    runs, datasets, environments = [], {}, {}
+    runs, datasets, environments, parts = [], {}, {}, []
     for name, run in spec.runs.items():
         result = results[name]
         data = result.dataset
+        parts.append(run_training_parts(run, result.epochs))
         runs.append({
             "name": name,
             "dataset": run.dataset,
             "architecture": run_architecture(run),
-            "hyperparameters": run_training(run, result.epochs),
+            "hyperparameters": "; ".join(parts[-1]),
             "data": run_data(run, data),
             "validation": "n/a" if run.kind == "estimator" else run.training.validation,
             "seed": run.training.seed,
-            "params": "n/a" if run.kind == "estimator" else f"{result.params:,}",
-            "layers": [f"{layer['name']} {layer['weights']:,} + {layer['biases']:,} = {layer['params']:,}"
-                       for layer in result.layers if layer["params"]],
+            "params": "n/a" if run.kind == "estimator" else params_text(result.params, result.layers),
+            "layers": [_layer_text(layer) for layer in result.layers if layer["params"]],
             "seconds": f"{result.seconds:.1f}",
             "key": result.key,
             "from_cache": result.from_cache,
@@ -193,4 +305,4 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
         })
         manifest = result.record["manifest"]
         environments.setdefault(tuple(sorted((k, str(v)) for k, v in manifest.items())), manifest)
-    return {"runs": runs, "datasets": list(datasets.values()), "environments": list(environments.values())}
+    return {"runs": runs, **_runs_tables(runs, parts), "datasets": list(datasets.values()), "environments": list(environments.values())}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from ..spec import RunSpec
 from .notation import architecture, hyperparameters
 
-__all__ = ["estimator_text", "run_architecture", "run_data", "run_failure", "run_training", "start_text"]
+__all__ = ["estimator_text", "layer_split", "non_trainable", "params_text", "run_architecture", "run_data", "run_failure",
+           "run_training", "run_training_parts", "start_text"]
 
 
 def run_failure(result: Any) -> str | None:
@@ -55,14 +56,54 @@ def run_architecture(run: RunSpec) -> str:
 
 def run_training(run: RunSpec, epochs_run: int | None = None) -> str:
     """Hyper-parameters of a Keras run (with its task's extras); a fitted estimator's seed."""
+    return "; ".join(run_training_parts(run, epochs_run))
+
+
+def run_training_parts(run: RunSpec, epochs_run: int | None = None) -> list[str]:
+    """run_training's parts, one setting each ('adam lr=0.001', 'batch 32', '20 epochs', ...): what a table shares
+    between its rows is told once, in its caption."""
     if run.kind == "estimator":
-        return f"fitted once; seed {run.training.seed}"
-    parts = [hyperparameters(run.training, epochs_run)]
+        return ["fitted once", f"seed {run.training.seed}"]
+    parts = hyperparameters(run.training, epochs_run).split("; ")  # no part holds '; ' (callback arguments are joined by ', ')
     if run.task == "reconstruct":
-        parts.append("target: the clean input" + (f"; Gaussian noise ×{run.noise:g} on the inputs" if run.noise else ""))
+        parts.append("target: the clean input")
+        if run.noise:
+            parts.append(f"Gaussian noise ×{run.noise:g} on the inputs")
     if run.start:
         parts.append(f"weights from {start_text(run)}")
-    return "; ".join(parts)
+    return parts
+
+
+def layer_split(layer: Mapping[str, Any]) -> tuple[int, int]:
+    """(trainable, non-trainable) parameters of one layer of a record (build.count_params_by_layer's rows).
+
+    A record that says so itself ('trainable' / 'non_trainable') is believed. Otherwise the split follows from the kind:
+    a BatchNormalization layer holds gamma and beta (trained) and the moving mean and variance (not trained, updated
+    as running statistics), one value of each per channel. With the channel count from the layer's output shape the
+    moving statistics are 2 x channels and the rest trainable (right with or without center/scale); without an output
+    shape, half of the layer's parameters, as with Keras's defaults (center and scale on). Every other kind counts as
+    trainable: a record does not say which layers a run froze (a frozen start or backbone), so those are not told apart."""
+    params = int(layer.get("params") or 0)
+    if "non_trainable" in layer:
+        non = int(layer["non_trainable"])
+        return int(layer.get("trainable", params - non)), non
+    if layer.get("kind") == "BatchNormalization" and params:
+        shape = layer.get("output_shape") or []
+        channels = shape[-1] if shape and isinstance(shape[-1], int) else None
+        non = 2 * channels if channels and 2 * channels <= params else params // 2
+        return params - non, non
+    return params, 0
+
+
+def non_trainable(layers: Sequence[Mapping[str, Any]]) -> int:
+    """Non-trainable parameters of a run's layers (layer_split)."""
+    return sum(layer_split(layer)[1] for layer in layers or [])
+
+
+def params_text(params: int, layers: Sequence[Mapping[str, Any]]) -> str:
+    """'10,122 (96 non-trainable)', or '2,410' when every parameter is trained."""
+    non = non_trainable(layers)
+    return f"{params:,} ({non:,} non-trainable)" if non else f"{params:,}"
 
 
 def run_data(run: RunSpec, dataset: Mapping[str, Any]) -> str:

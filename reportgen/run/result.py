@@ -103,6 +103,7 @@ class RunResult:
             "metrics": {} if failure else {k: v for k, v in self.metrics.items() if k in _SUMMARY},
             "epochs": self.epochs,
             "n_train": self.dataset["n_train"],
+            "n_val": self.dataset.get("n_val", 0),
             "n_test": self.dataset["n_test"],
             "params": self.params,
             "cache_key": self.key,

@@ -127,3 +127,69 @@ def test_autoencoder_estimator_and_inherited_runs_in_the_sheets_words() -> None:
     assert row == ["32", "24.5× (784 → 32 values; 784 B → 128 B, 6.1×)"]
     row = make_table(["svm_codes"], ["architecture", "features", "params", "estimator"], pw12.runs, results)["rows"][0]
     assert row == ["SVC() on codes of dense_ae (its code layer)", "dense_ae.code (32)", "n/a", "SVC()"]
+
+
+def test_settings_every_row_shares_go_to_the_caption(pw04) -> None:
+    """Table 4 of pw04: one optimizer, batch and loss for all runs, epochs that differ."""
+    from reportgen.report.tables import shared_caption
+
+    spec, results = pw04
+    table = make_table(["dense1", "mlp", "mlp_deep"], ["run", "architecture", "params", "hyperparameters", "test_accuracy"],
+                       spec.runs, results, shared=True)
+    assert table["shared"] == ["adam lr=0.001", "batch 128", "categorical_crossentropy"]
+    assert [row[3] for row in table["rows"]] == ["5 epochs", "30 epochs", "40 epochs"]
+    assert shared_caption("Shallow networks", table["shared"]) == \
+        "Shallow networks. All runs: adam lr=0.001; batch 128; categorical_crossentropy."
+    # Every setting shared: the column goes; a column alike on every row goes too; the run and the results stay.
+    table = make_table(["mlp", "mlp_wide[units=256]"], ["run", "hyperparameters", "epochs", "batch_size", "params", "test_accuracy"],
+                       spec.runs, results, shared=True)
+    assert table["columns"] == ["run", "params", "test_accuracy"]
+    assert table["shared"] == ["adam lr=0.001", "batch 128", "30 epochs", "categorical_crossentropy"]
+    from dataclasses import replace
+
+    results = {**results, "mlp_wide[units=256]": replace(results["mlp_wide[units=256]"], params=results["mlp"].params)}
+    same = make_table(["mlp", "mlp_wide[units=256]"], ["run", "params"], spec.runs, results, shared=True)
+    assert same["columns"] == ["run", "params"] and same["shared"] == []
+    # One row, or not asked: nothing moves.
+    assert make_table(["mlp"], ["run", "hyperparameters"], spec.runs, results, shared=True)["columns"] == ["run", "hyperparameters"]
+    assert "shared" not in make_table(["mlp", "cnn1"], ["run", "hyperparameters"], spec.runs, results)
+
+
+def test_batch_normalisation_splits_trainable_and_non_trainable() -> None:
+    from reportgen.report.runs import layer_split, params_text
+
+    bn = {"name": "bn", "kind": "BatchNormalization", "output_shape": [8, 8, 16], "weights": 0, "biases": 64, "params": 64}
+    assert layer_split(bn) == (32, 32)  # gamma, beta | moving mean, moving variance: 16 channels each
+    assert layer_split({**bn, "output_shape": None}) == (32, 32)  # no shape: half and half (center and scale on)
+    assert layer_split({**bn, "params": 48}) == (16, 32)  # scale=False: beta only is trained
+    assert layer_split({"name": "d", "kind": "Dense", "weights": 640, "biases": 10, "params": 650}) == (650, 0)
+    assert layer_split({"name": "x", "kind": "Dense", "params": 650, "trainable": 0, "non_trainable": 650}) == (0, 650)
+    assert params_text(10122, [bn, {**bn, "output_shape": [8, 8, 32], "biases": 128, "params": 128}]) == "10,122 (96 non-trainable)"
+    assert params_text(2410, [{"kind": "Dense", "params": 2410}]) == "2,410"
+
+
+def test_cells_wrap_only_at_their_separators() -> None:
+    from reportgen.report.context import _cell_html, _header_html, _run_html
+    from reportgen.report.tables import table_layout
+
+    assert _run_html("mlp[units=32]", "mlp[units=32]: Two-layer MLP") == '<span class="run-name">mlp[units=32]</span>: Two-layer MLP'
+    assert _run_html("<b>", "<b>: t") == '<span class="run-name">&lt;b&gt;</span>: t'
+    # An architecture: layers kept whole, every separator a text node of its own between two elements.
+    assert _cell_html("CONV D=16, w=h=3, S=1, P='same'; DENSE 10, softmax", nowrap_chars=24) == (
+        '<span class="nb">CONV D=16,</span> <span>w=h=3,</span> <span>S=1,</span> <span>P=&#39;same&#39;;</span> '
+        '<span class="nb">DENSE 10,</span> <span>softmax</span>')
+    # Other text stays text (what a reader or a test searches in the HTML), long words may break after 'Name(' or 'key='.
+    assert _cell_html("best val_accuracy, epoch 3 of 6") == "best val_accuracy, epoch 3 of 6"
+    assert _cell_html("EarlyStopping(monitor=val_loss, restore_best_weights=True)") == \
+        "EarlyStopping(<wbr>monitor=<wbr>val_loss, restore_best_weights=<wbr>True)"
+    assert _cell_html("10,122 (96 non-trainable)", numeric=True) == '<span>10,122</span> <span class="nb">(96 non-trainable)</span>'
+    assert _cell_html("97.5%", numeric=True) == "97.5%"
+    assert _header_html("Acc. train %") == '<span>Acc.</span> <span class="nb">train %</span>'
+    assert _header_html("Time (s)") == '<span class="nb">Time (s)</span>' and _header_html("Params") == "Params"
+    ten = ["Run", "Architecture", "Params", "Hyper-parameters", "Acc. train %", "Acc. test %", "Loss train", "Loss test", "Epochs",
+           "Time (s)"]
+    row = ["mlp[units=32]: Two-layer MLP", "DENSE 32, relu; DENSE 10, softmax", "2,410", "adam lr=0.001; batch 32", "96.4%", "97.6%",
+           "0.1901", "0.1829", "20", "7.6"]
+    numeric = [False, False, True, False, True, True, True, True, True, True]
+    assert table_layout(ten[:6], [row[:6]], numeric[:6]) == "normal"
+    assert table_layout(ten, [row], numeric) == "wide"

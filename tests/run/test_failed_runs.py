@@ -104,7 +104,7 @@ def test_the_build_writes_the_report_and_exits_non_zero_with_a_summary(built: di
     assert (built["tmp"] / "out" / "report.pdf").is_file()
     assert "Lowest test loss: <strong>good</strong>" in html  # best: never a failed run
     assert re.search(rf'<p class="note">bad failed: {NAN}</p>', html)
-    row = re.search(r"<tr><td[^>]*>bad</td>.*?</tr>", html, flags=re.S).group(0)
+    row = re.search(r'<tr><td[^>]*><span class="run-name">bad</span></td>.*?</tr>', html, flags=re.S).group(0)
     assert row.count(">failed</td>") == 3  # train and test accuracy, test loss
     assert len(list((built["tmp"] / "out" / "figures").glob("*.png"))) == 3  # curves, and notes for confusion and weights
 
