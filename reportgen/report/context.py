@@ -297,9 +297,9 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
             "source": data["source"],
             "origin": data["origin"],
             "fingerprint": data["fingerprint"],
-            "sizes": f"{data['n_train']:,} / {data['n_test']:,}",
+            "sizes": f"{data['n_train']:,}" + (f" + {data['n_val']:,} validation" if data.get("n_val") else "") + f" / {data['n_test']:,}",
             "full_sizes": f"{data['n_train_full']:,} / {data['n_test_full']:,}",
-            "subset": data["n_train"] != data["n_train_full"] or data["n_test"] != data["n_test_full"],
+            "subset": data["n_train"] + data.get("n_val", 0) != data["n_train_full"] or data["n_test"] != data["n_test_full"],
             "shape": " x ".join(str(d) for d in data["shape"]),
             "classes": len(data["classes"]),
         })

@@ -112,6 +112,7 @@ def run_data(run: RunSpec, dataset: Mapping[str, Any]) -> str:
         return f"{dataset['labels']:,} labelled training images (stratified, seed {run.training.seed})"
     if "pool" in dataset:
         return f"images of {' + '.join(dataset['pool'])} ({dataset['n_train']:,}), labels unused; test metrics not held out"
+    held = f" (+ {dataset['n_val']:,} held out for validation)" if dataset.get("n_val") else ""
     if run.task == "reconstruct":
-        return f"{dataset['n_train']:,} training images, labels unused"
-    return f"{dataset['n_train']:,} training images"
+        return f"{dataset['n_train']:,} training images{held}, labels unused"
+    return f"{dataset['n_train']:,} training images{held}"
