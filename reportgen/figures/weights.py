@@ -1,8 +1,8 @@
-"""make_weight_images: a dense layer's kernel as one image per class, with a colour bar saying what the colours mean.
+"""make_weight_images: a dense layer's kernel as one image per class, with a colour bar saying what the colours mean."""
 
-Grey-scale inputs: every class on ONE symmetric diverging scale (red positive, blue negative, white 0). Colour inputs:
-each colour channel of each class's image min-max scaled to 0..255 on its own (the sheets' "normalised per channel"),
-with a key of the three channel ramps (dark: the channel's lowest weight in that image, full colour: its highest)."""
+# Grey-scale inputs: every class on ONE symmetric diverging scale (red positive, blue negative, white 0). Colour inputs:
+# each colour channel of each class's image min-max scaled to 0..255 on its own (the sheets' "normalised per channel"),
+# with a key of the three channel ramps (dark: the channel's lowest weight in that image, full colour: its highest).
 
 from __future__ import annotations
 
