@@ -211,3 +211,21 @@ def write_food101(
     for split, listed in lines.items():
         (folder / "meta" / f"{split}.txt").write_text("".join(f"{line}\n" for line in listed), encoding="utf-8")
     return folder
+
+
+# One dense run on scikit-learn's bundled digits with a results table: the smallest whole build (a few seconds).
+ONE_RUN = """\
+title: "One"
+datasets:
+  flat: {source: digits, flatten: true}
+training: {epochs: 1, batch_size: 64, seed: 3}
+runs:
+  dense:
+    dataset: flat
+    model: [{Dense: {units: 10, activation: softmax}}]
+report:
+  sections:
+    - title: Results
+      content:
+        - table: {caption: Accuracies}
+"""

@@ -11,26 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from datafiles import ONE_RUN as BASE_RUN
 from reportgen.run import Cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
-ONE_RUN = """\
-title: "One"
-datasets:
-  flat: {source: digits, flatten: true}
-training: {epochs: 1, batch_size: 64, seed: 3}
-runs:
-  dense:
-    dataset: flat
-    model: [{Dense: {units: 10, activation: softmax}}]
-report:
-  sections:
-    - title: Results
-      content:
-        - table: {caption: Accuracies}
-        - curves: {runs: [dense]}
-"""
+ONE_RUN = BASE_RUN + "        - curves: {runs: [dense]}\n"
 
 
 def _build(tmp: Path, file_limit: int) -> subprocess.CompletedProcess[str]:

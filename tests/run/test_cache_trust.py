@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from datafiles import ONE_RUN
 from reportgen.cli import main
 from reportgen.run import Cache
 from reportgen.run.seal import KEY_VAR, TRUST_VAR, local_signer
@@ -131,21 +132,6 @@ def test_a_malformed_trust_file_is_one_line(cache: Cache, tmp_path: Path, monkey
         _fresh(cache).verify(KEY)
 
 
-ONE_RUN = """\
-title: "One"
-datasets:
-  flat: {source: digits, flatten: true}
-training: {epochs: 1, batch_size: 64, seed: 3}
-runs:
-  dense:
-    dataset: flat
-    model: [{Dense: {units: 10, activation: softmax}}]
-report:
-  sections:
-    - title: Results
-      content:
-        - table: {caption: Accuracies}
-"""
 
 
 def test_a_forged_accuracy_is_retrained_not_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
