@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,15 @@ from ..errors import RunError
 from ..limits import exceeded, limit
 from ..spec import DatasetSpec, LayerSpec, ModelSpec, catalog
 
-__all__ = ["PREPROCESSING", "ModelError", "build_model", "count_params_by_layer", "estimate_params", "make_layer", "safe_name", "widest_output"]
+
+def to_snake_case(name: str) -> str:
+    """A class name as Keras names its layers: BatchNormalization -> batch_normalization, Conv2D -> conv2d."""
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+__all__ = ["PREPROCESSING", "ModelError", "build_model", "count_params_by_layer", "estimate_params", "layer_names", "make_layer",
+           "safe_name", "widest_output"]
 
 _TAKES_VALUE_RANGE = ("RandomContrast", "RandomBrightness")
 INPUT = "input"  # spec.graph.INPUT: the scaled images
@@ -40,13 +50,17 @@ def _argument(key: str, value: Any) -> Any:
     return value
 
 
-def make_layer(layer: LayerSpec) -> keras.layers.Layer:
-    """One Keras layer from its spec (class name and config, as Keras serialises layers)."""
+def make_layer(layer: LayerSpec, name: str | None = None) -> keras.layers.Layer:
+    """One Keras layer from its spec (class name and config, as Keras serialises layers); `name` (see layer_names)
+    when the spec gives none, so Keras' process-wide counters never name it."""
     cls = getattr(keras.layers, layer.kind, None)
     if cls is None:
         raise RunError(f"layer '{layer.kind}' is not available in Keras {keras.__version__}")
+    args = {k: _argument(k, v) for k, v in layer.args.items()}
+    if name is not None and "name" not in args:
+        args["name"] = name
     try:
-        return cls(**{k: _argument(k, v) for k, v in layer.args.items()})
+        return cls(**args)
     except (TypeError, ValueError) as exc:
         raise _located(layer, f"cannot build {layer.kind} with {layer.args}: {_first_line(exc)}") from exc
 
@@ -129,6 +143,41 @@ def widest_output(model: keras.Model) -> int:
     return widest
 
 
+def _in_build_order(spec: ModelSpec) -> list[LayerSpec]:
+    """The spec's layers in the order build_model applies them: a graph's nodes in `spec.graph` order, then their layers."""
+    return [layer for node in spec.graph for layer in node.layers] if spec.is_graph else list(spec.layers)
+
+
+def _backbone_names(name: str) -> tuple[str, ...]:
+    return (name, f"{name}_resize", f"{name}_preprocess")  # see backbones.apply_backbone
+
+
+def layer_names(spec: ModelSpec, reserved: Iterable[str] = ()) -> list[str]:
+    """The name of each of the spec's layers, in build order (see _in_build_order): the user's `name`, a backbone's
+    `name` or its lower-case kind, else Keras' snake-case of the class numbered within this model (dense_1, dense_2,
+    conv2d_1), skipping numbers taken by a name given anywhere in the model, the preprocessing layers and `reserved`.
+    Decided by the spec alone: the same in every process whatever was built before, and in preflight and training."""
+    layers = _in_build_order(spec)
+    taken = set(PREPROCESSING) | set(reserved) | {layer.name for layer in layers if layer.name}
+    for layer in layers:
+        if layer.kind in catalog.APPLICATIONS:
+            taken.update(_backbone_names(layer.name or layer.kind.lower()))
+    numbers: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        if layer.name or layer.kind in catalog.APPLICATIONS:
+            names.append(layer.name or layer.kind.lower())
+            continue
+        base = to_snake_case(getattr(getattr(keras.layers, layer.kind, None), "__name__", layer.kind))
+        n = numbers.get(base, 0) + 1
+        while f"{base}_{n}" in taken:
+            n += 1
+        numbers[base] = n
+        taken.add(f"{base}_{n}")
+        names.append(f"{base}_{n}")
+    return names
+
+
 def _shape(x: Any) -> str:
     shapes = [tuple(t.shape) for t in x] if isinstance(x, list) else tuple(x.shape)
     return " and ".join(str(s) for s in shapes) if isinstance(shapes, list) else str(shapes)
@@ -174,7 +223,7 @@ class _Builder:
         self.count(layer, y._keras_history[0].count_params())
         return y
 
-    def apply(self, layer: LayerSpec, x: Any, last: bool) -> Any:
+    def apply(self, layer: LayerSpec, x: Any, last: bool, name: str | None = None) -> Any:
         if layer.kind in _TAKES_VALUE_RANGE and "value_range" not in layer.args:  # they see scaled pixels, not 0-255
             layer = replace(layer, args={**layer.args, "value_range": self.value_range})
         if self.mixed and last and "dtype" not in layer.args:  # outputs (softmax, loss) stay float32
@@ -182,7 +231,7 @@ class _Builder:
         try:
             if layer.kind in catalog.APPLICATIONS:
                 return self.outputs(layer, self.backbone(layer, x))
-            made = make_layer(layer)
+            made = make_layer(layer, name)
             try:
                 estimate = estimate_params(made, x)
             except (IndexError, ValueError, TypeError, AttributeError):  # a config Keras refuses below, at its line (axis: 5)
@@ -210,22 +259,23 @@ def build_model(spec: ModelSpec, dataset: DatasetSpec, input_shape: tuple[int, .
         if dataset.flatten:
             x = keras.layers.Flatten(name="flatten_input")(x)
     builder = _Builder(dataset, max_value, base, start.count_params() if start is not None else 0)
+    names = iter(layer_names(spec, [start.name] if start is not None else []))
     if spec.is_graph:
-        x = _graph(spec, x, builder)
+        x = _graph(spec, x, builder, names)
     else:
         for i, layer in enumerate(spec.layers):
-            x = builder.apply(layer, x, i == len(spec.layers) - 1)
+            x = builder.apply(layer, x, i == len(spec.layers) - 1, next(names))
     return keras.Model(inputs, x, name=safe_name(name))
 
 
-def _graph(spec: ModelSpec, x: Any, builder: _Builder) -> Any:
-    """Each node's chain applied to its inputs' outputs, nodes in the spec's order (inputs first)."""
-    outputs = {INPUT: x}
+def _graph(spec: ModelSpec, x: Any, builder: _Builder, names: Iterable[str]) -> Any:
+    """Each node's chain applied to its inputs' outputs, nodes in the spec's order (inputs first); `names` in that order."""
+    outputs, names = {INPUT: x}, iter(names)
     for node in spec.graph:
         t = [outputs[source] for source in node.inputs]
         t = t[0] if len(t) == 1 else t
         for i, layer in enumerate(node.layers):
-            t = builder.apply(layer, t, node.name == spec.output and i == len(node.layers) - 1)
+            t = builder.apply(layer, t, node.name == spec.output and i == len(node.layers) - 1, next(names))
         outputs[node.name] = t
     return outputs[spec.output]
 
