@@ -72,7 +72,7 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
     keys = plan_keys(spec, cache)
     stamp = _stamp(spec, keys)
     if not force and _is_current(out, stamp, spec) and all(cache.trusted(k) for k in keys.values()):
-        summary.up_to_date, summary.cached = True, list(keys)
+        summary.up_to_date, summary.cached = True, list(spec.runs)
         summary.failed = _failures(cache, keys)
         return summary
 
@@ -86,14 +86,16 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
 
 
 def _failures(cache: Cache, keys: dict[str, str]) -> dict[str, str]:
-    """{run: why} of the failed runs among these cache entries (an up-to-date build still says which failed)."""
+    """{run: why} of the failed runs among these cache entries (an up-to-date build still says which failed); keys
+    are plan_keys' ('mlp', 'mlp@seed=1' for another seed of mlp)."""
     from .run.result import failure_of
 
-    failed = {}
-    for name, key in keys.items():
+    failed: dict[str, str] = {}
+    for label, key in keys.items():
         failure = failure_of(cache.read(key))
-        if failure:
-            failed[name] = failure
+        name, _, seed = label.partition("@seed=")
+        if failure and name not in failed:
+            failed[name] = f"seed {seed}: {failure}" if seed else failure
     return failed
 
 
@@ -142,7 +144,7 @@ def _draw_figures(plan: list[dict], results: dict, out: Path) -> None:
     for item in plan:
         options = item["options"]
         runs = options.get("runs") or [options["run"]]
-        stamps[item["file"]] = hashlib.sha256(json.dumps({"options": options, "results": [results[r].key for r in runs], "code": code},
+        stamps[item["file"]] = hashlib.sha256(json.dumps({"options": options, "results": [results[r].keys for r in runs], "code": code},
                                                          sort_keys=True).encode()).hexdigest()
     todo = [item for item in plan if old.get(item["file"]) != stamps[item["file"]] or not (out / item["file"]).is_file()]
     if todo:

@@ -7,6 +7,7 @@ import errno
 import os
 import re
 import tempfile
+from dataclasses import replace
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,16 @@ class _Data:
 
 
 def plan_keys(spec: ExperimentSpec, cache: Cache, data: _Data | None = None) -> dict[str, str]:
-    """{run name: the cache entry to use}: this environment's key, else the same run trained elsewhere
-    (another backend, version or machine). Reads files' fingerprints (memoised), trains nothing."""
+    """{run name: the cache entry to use} ('name@seed=S' for a run's other seed replicates): this environment's key,
+    else the same run trained elsewhere (another backend, version or machine). Reads files' fingerprints (memoised),
+    trains nothing."""
     data = data or _Data(spec.datasets, cache.root / "fingerprints.json")
-    return {planned.name: planned.entry for planned in plan_runs(spec, cache, data)}
+    return {_label(planned): planned.entry for planned in plan_runs(spec, cache, data)}
+
+
+def _label(planned: PlannedRun) -> str:
+    """'mlp' (a run, or its first seed replicate), 'mlp@seed=1' (another replicate): in progress lines and messages."""
+    return planned.name if planned.replicate == 0 else f"{planned.name}@seed={planned.seed}"
 
 
 def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show_progress: bool = True,
@@ -83,34 +90,41 @@ def run_experiment(spec: ExperimentSpec, cache: Cache, force: bool = False, show
                        f"{len(to_train)} of {len(plan)} runs lack a trusted entry in {cache.root}")
     if to_train:  # every model is built on its data's shape before the first run trains: all shape errors at once
         check_models(spec, to_train, base=Path(spec.file).parent)
-    results: dict[str, RunResult] = {}
+    done: dict[str, list[RunResult]] = {}  # run -> its replicates' results, the first seed first
     with TrainingProgress(len(plan), enabled=show_progress) as progress:
         for planned in plan:
-            name = planned.name
+            name, label = planned.name, _label(planned)
             if not planned.train:
                 record = cache.read(planned.entry)
-                results[name] = RunResult(name, planned.entry, record, True, cache)
+                result = RunResult(name, planned.entry, record, True, cache, seed=planned.seed)
                 elsewhere = "" if planned.entry == planned.key else f" (trained with {record['manifest']['backend']} {record['manifest']['backend_version']})"
-                failure = results[name].failure
-                progress.skip(f"cached  {name}{elsewhere}" + (f": failed, {failure}" if failure else ""))
+                failure = result.failure
+                progress.skip(f"cached  {label}{elsewhere}" + (f": failed, {failure}" if failure else ""))
+                done.setdefault(name, []).append(result)
                 continue
             if planned.refused:  # an entry that is there but not trusted is never used silently
-                progress.note(f"retrain {name}: cache entry {planned.key[:12]} not used ({planned.refused})")
+                progress.note(f"retrain {label}: cache entry {planned.key[:12]} not used ({planned.refused})")
             # A failed run stays failed (and cached: it is deterministic); its children do not start.
-            broken = {parent: results[parent].failure for parent in planned.parents if parent in results and results[parent].failed}
+            broken = {parent: failure for parent in planned.parents if (failure := _failed_parent(done.get(parent), planned.parents[parent]))}
             # The run's files are written beside the cache (same disk; a killed run's folder is cleaned like any temporary).
-            with _writing(name, cache.root), tempfile.TemporaryDirectory(prefix=f".tmp-{os.getpid()}-run-", dir=cache.root) as workdir:
+            with _writing(label, cache.root), tempfile.TemporaryDirectory(prefix=f".tmp-{os.getpid()}-run-", dir=cache.root) as workdir:
                 record, arrays, model = _train(spec, planned, data, cache, progress, Path(workdir), broken)
                 extra = {"model.keras": Path(workdir) / "model.keras"} if model is not None else {}
                 cache.write(planned.key, record, arrays, extra=extra, spec_key=planned.run_key)
-                if "failure" not in record:  # a failed run leaves no model to probe
+                if "failure" not in record and planned.replicate == 0:  # figures show the first seed: only it is probed
                     _probe(spec, name, planned.key, cache, data, model)  # while the model is in memory: no reload
-            results[name] = RunResult(name, planned.key, record, False, cache)
-            (progress.skip if broken else progress.end_run)(_end_line(name, record))
+            done.setdefault(name, []).append(RunResult(name, planned.key, record, False, cache, seed=planned.seed))
+            (progress.skip if broken else progress.end_run)(_end_line(label, record))
+    results = {name: RunResult.of_replicates(replicates) for name, replicates in done.items()}
     for name, result in results.items():
         if result.from_cache and not result.failed:  # a figure added since the run trained may need a probe its entry lacks
             _probe(spec, name, result.key, cache, data)
     return {name: results[name] for name in spec.runs}
+
+
+def _failed_parent(replicates: list[RunResult] | None, entry: str) -> str | None:
+    """Why the parent's replicate at `entry` failed, or None (also when it is not among this build's results)."""
+    return next((result.failure for result in replicates or [] if result.key == entry and result.failed), None)
 
 
 @contextlib.contextmanager
@@ -164,7 +178,7 @@ def _train(spec: ExperimentSpec, planned: PlannedRun, data: _Data, cache: Cache,
     from .kinds import trainer
     from .train import devices
 
-    run = spec.runs[planned.name]
+    run = replace(spec.runs[planned.name].replicate(planned.seed), name=_label(planned))  # this replicate's seed; named in progress
     dataset_spec = spec.datasets[run.dataset]
     dataset = data.load(run.dataset)
     prepared = prepare_run(dataset, run)

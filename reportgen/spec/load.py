@@ -19,15 +19,17 @@ from .report import References, read_sections
 from .kinds import KIND_KEYS, read_kind
 from .lineage import resolve_lineage
 from .model import ModelSpec
+from .replicates import REPLICATE_KEYS, Replicates, read_replicates
 from .runs import read_layers, read_training
 from .sweep import expand_sweep
 from .yamlsource import Located, load_yaml
 
 __all__ = ["load_spec"]
 
-_TOP = ("title", "course", "pw", "authors", "group", "date", "datasets", "training", "quick", "runs", "convolution", "report")
+_TOP = ("title", "course", "pw", "authors", "group", "date", "datasets", "training", *REPLICATE_KEYS, "quick", "runs", "convolution",
+        "report")
 _DATASET = ("source", "scale", "flatten", "labels")
-_RUN = ("title", "dataset", "model", "training", "sweep", *KIND_KEYS)
+_RUN = ("title", "dataset", "model", "training", *REPLICATE_KEYS, "sweep", *KIND_KEYS)
 
 
 def _display(path: Path) -> str:
@@ -66,8 +68,9 @@ def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentS
     quick = _quick(c, top["quick"]) if "quick" in top else QuickSpec()
     convolution = read_convolution(c, top["convolution"], "convolution") if "convolution" in top else None
     defaults = [(top["training"], "training")] if "training" in top else []
+    replicates = read_replicates(c, top, "")  # every run's, unless it says its own
     declared = list(top["datasets"].value) if "datasets" in top and isinstance(top["datasets"].value, dict) else []
-    runs, groups = _runs(c, top["runs"], declared, defaults) if "runs" in top else ({}, {})
+    runs, groups = _runs(c, top["runs"], declared, defaults, replicates) if "runs" in top else ({}, {})
     sections: Any = ()
     if "report" in top:
         report = c.mapping(top["report"], "report", ("sections",), required=("sections",))
@@ -135,7 +138,8 @@ def _quick(c: Checker, node: Located) -> QuickSpec | Any:
     return INVALID if INVALID in values.values() else QuickSpec(**values)
 
 
-def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tuple[dict[str, RunSpec], dict[str, list[str]]]:
+def _runs(c: Checker, node: Located, datasets: list[str], defaults: list,
+          replicates: Replicates | None | Any = None) -> tuple[dict[str, RunSpec], dict[str, list[str]]]:
     """Runs in file order with sweeps expanded; also {written name: [run names]} for references."""
     entries = c.mapping(node, "runs", what="a mapping of run names to settings")
     if entries is INVALID:
@@ -159,7 +163,7 @@ def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tup
             variants = expand_sweep(c, name, value, fields["sweep"], f"{where}.sweep", before=planned)
             if variants == []:  # a bad sweep: the run's other mistakes are still worth reporting, once
                 base = Located({k: v for k, v in value.value.items() if k != "sweep"}, value.mark, value.key_marks)
-                _run(c, name, base, where, datasets, defaults, {})
+                _run(c, name, base, where, datasets, defaults, {}, replicates)
                 failed = True
         elif planned + 1 > limit("runs"):
             received = f"{planned + 1:,} runs (this one and the {planned:,} before it)"
@@ -169,7 +173,7 @@ def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tup
         planned += len(variants)
         groups[name] = []
         for run_name, run_node, params in variants:
-            run = _run(c, run_name, run_node, where, datasets, defaults, params)
+            run = _run(c, run_name, run_node, where, datasets, defaults, params, replicates)
             if run is INVALID:
                 failed = True
                 break
@@ -179,6 +183,8 @@ def _runs(c: Checker, node: Located, datasets: list[str], defaults: list) -> tup
                 break
             runs[run_name] = run
             groups[name].append(run_name)
+    if not failed and not _replicates_bounded(c, node, runs):
+        failed = True
     if failed or not refs or not any(refs.values()):
         return (INVALID if failed else runs), groups
     resolved = resolve_lineage(c, runs, groups, {n: r for n, r in refs.items() if r})
@@ -195,9 +201,24 @@ def _references(fields: dict[str, Located], where: str) -> dict[str, Any]:
     return out
 
 
+def _replicates_bounded(c: Checker, node: Located, runs: dict[str, RunSpec]) -> bool:
+    """Runs times their seeds are at most limit('runs'); past it, a problem at the run that takes the total there."""
+    total = 0
+    for name, run in runs.items():
+        total += len(run.replicate_seeds)
+        if total > limit("runs"):
+            written = name.split("[")[0]
+            c.fail(node.key_marks.get(written, node.mark), f"runs.{written}",
+                   exceeded("runs", f"{total:,} trainings up to this run, seed replicates counted"))
+            return False
+    return True
+
+
 def _run(c: Checker, name: str, node: Located, where: str, datasets: list[str],
-         defaults: list, params: dict[str, Any]) -> RunSpec | Any:
+         defaults: list, params: dict[str, Any], replicates: Replicates | None | Any = None) -> RunSpec | Any:
     fields = node.value
+    own = read_replicates(c, fields, f"{where}.")
+    replicates = own if own is not None else replicates
     kind = read_kind(c, node, fields, where)
     if "dataset" in fields:
         dataset = c.name_in(fields["dataset"], f"{where}.dataset", datasets, "dataset")
@@ -213,9 +234,10 @@ def _run(c: Checker, name: str, node: Located, where: str, datasets: list[str],
     task = kind.get("task", "classify") if kind is not INVALID else "classify"
     training = read_training(c, sources, where, task)
     title = c.string(fields["title"], f"{where}.title") if "title" in fields else None
-    if INVALID in (dataset, model, training, title, kind):
+    if INVALID in (dataset, model, training, title, kind) or replicates is INVALID:
         return INVALID
-    run = RunSpec(name=name, dataset=dataset, model=model, training=training, title=title, sweep=params, **kind)
+    seeds = replicates.resolve(training.seed) if replicates else ()
+    run = RunSpec(name=name, dataset=dataset, model=model, training=training, title=title, sweep=params, seeds=seeds, **kind)
     return _consistent(c, run, fields, where)
 
 

@@ -213,6 +213,16 @@ class RunSpec:
     start: StartSpec | None = None  # weights from another run
     estimator: EstimatorSpec | None = None
     features: FeaturesSpec | None = None
+    seeds: tuple[int, ...] = ()  # seed replicates: the run trained once per seed (its training.seed replaced); () once
+
+    @property
+    def replicate_seeds(self) -> tuple[int, ...]:
+        """The seeds the run trains with, the first one first: its `seeds`, or its `training.seed` alone."""
+        return self.seeds or (self.training.seed,)
+
+    def replicate(self, seed: int) -> "RunSpec":
+        """The run as trained with one seed: a single run whose training.seed is that seed (and whose key it has)."""
+        return replace(self, training=replace(self.training, seed=seed), seeds=())
 
     @property
     def kind(self) -> str:
