@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["percent", "percent_of"]
+__all__ = ["fixed", "mean_pm", "percent", "percent_of"]
 
 
 def percent_of(correct: int, total: int) -> str:
@@ -21,3 +21,16 @@ def percent(value: float | None, total: int | None = None) -> str:
     if total:
         return percent_of(round(value * total), total)
     return f"{(Decimal(repr(float(value))) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+def fixed(value: float, digits: int) -> str:
+    """value with `digits` decimals, rounded half up from its shortest decimal form (2.675 -> 2.68, not float's 2.67)."""
+    return f"{Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)}"
+
+
+def mean_pm(values: list[float], digits: int) -> str:
+    """'87.41 ± 0.21': the mean and the sample standard deviation (ddof=1) of two or more values, half up."""
+    import numpy as np  # numbers.py stays importable without numpy for the rest
+
+    array = np.asarray(values, dtype=np.float64)
+    return f"{fixed(float(array.mean()), digits)} ± {fixed(float(array.std(ddof=1)), digits)}"

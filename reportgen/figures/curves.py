@@ -10,6 +10,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from ..errors import RenderError
 from ._style import FONT, SMALL, TINY, WIDTH, new_figure, style_axes
@@ -21,6 +22,7 @@ _STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)  # epochs between t
 _OFF_SCALE = 25.0  # a value this many times the runs' typical first-epoch value is off the scale (a diverging run)
 _TEST = "test (used for validation)"
 _VALIDATION = "validation"
+_BAND = "band: ± 1 std over seeds"
 _STYLES = {_VALIDATION: "--", _TEST: "-."}  # both in one figure: told apart by their line style
 
 
@@ -32,8 +34,11 @@ def validation_label(validation: str | float | None) -> str:
 
 def make_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics: Sequence[str] = ("loss", "accuracy"),
                 phase_ends: Mapping[str, Sequence[int]] | None = None,
-                validation: Mapping[str, str | float | None] | None = None) -> Figure:
+                validation: Mapping[str, str | float | None] | None = None,
+                bands: Mapping[str, Mapping[str, Sequence[float]]] | None = None) -> Figure:
     """One panel per metric; per run a solid train line and a dashed `val_<metric>` line in one colour.
+    `bands` {run: {series: std per epoch}}: the run's lines are means over seed replicates, drawn with a band of one
+    standard deviation either side (the legend says so).
     `phase_ends` {run: [epoch, ...]}: where a training phase ended (transfer learning's head phase), a dotted line.
     `validation` {run: its training.validation}: the val_* lines of a run validated on the test set are named
     "test (used for validation)", others "validation"; when a figure has both, the test ones are dash-dotted.
@@ -53,7 +58,8 @@ def make_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics:
     n = len(metrics)
     width = WIDTH if n <= 3 else 2.4 * n
     phases = bool(phase_ends and any(phase_ends.values()))
-    entries = [*histories, "train", *styles, *(["fine-tuning starts"] if phases else [])]
+    banded = bool(bands and any(bands.values()))
+    entries = [*histories, "train", *styles, *(["fine-tuning starts"] if phases else []), *([_BAND] if banded else [])]
     columns = _legend_columns(entries, width)
     fig = new_figure(width, 2.6 + 0.25 + 0.2 * math.ceil(len(entries) / columns))
     axes = fig.subplots(1, n, squeeze=False)[0]
@@ -61,16 +67,17 @@ def make_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics:
     for ax, metric in zip(axes, metrics):
         series = []
         for colour, (name, history) in zip(colours, histories.items()):
-            _plot(ax, history[metric], colour, "-", name, epochs)
+            band = (bands or {}).get(name, {})
+            _plot(ax, history[metric], colour, "-", name, epochs, band.get(metric))
             series.append((name, history[metric]))
             if f"val_{metric}" in history:
-                _plot(ax, history[f"val_{metric}"], colour, styles[sources[name]], None, epochs)
+                _plot(ax, history[f"val_{metric}"], colour, styles[sources[name]], None, epochs, band.get(f"val_{metric}"))
                 series.append((name, history[f"val_{metric}"]))
         _decorate(ax, metric, epochs, series)
         for colour, name in zip(colours, histories):
             for end in (phase_ends or {}).get(name, ()):
                 ax.axvline(end + 0.5, color=colour, linestyle=":", linewidth=1.2)
-    _legend(fig, list(histories), colours, styles, phases, columns)
+    _legend(fig, list(histories), colours, styles, phases, columns, banded)
     return fig
 
 
@@ -87,11 +94,16 @@ def _colours(n: int) -> list[tuple[float, ...]]:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def _plot(ax: Axes, values: Sequence[float], colour: tuple[float, ...], style: str, label: str | None, epochs: int) -> None:
+def _plot(ax: Axes, values: Sequence[float], colour: tuple[float, ...], style: str, label: str | None, epochs: int,
+          band: Sequence[float] | None = None) -> None:
     y = np.asarray(values, dtype=float)
     x = np.arange(1, len(y) + 1)
     marker = "o" if epochs <= _MARKER_EPOCHS or len(y) == 1 else None
     ax.plot(x, y, linestyle=style, color=colour, linewidth=1.4, marker=marker, markersize=3, label=label)
+    if band is not None:
+        spread = np.asarray(band, dtype=float)[: len(y)]
+        ax.fill_between(x[: len(spread)], y[: len(spread)] - spread, y[: len(spread)] + spread, color=colour, alpha=0.18,
+                        linewidth=0)
 
 
 def _decorate(ax: Axes, metric: str, epochs: int, series: list[tuple[str, Sequence[float]]]) -> None:
@@ -169,7 +181,7 @@ def _legend_columns(entries: list[str], width: float) -> int:
 
 
 def _legend(fig: Figure, names: list[str], colours: list[tuple[float, ...]], styles: Mapping[str, str], phases: bool,
-            columns: int) -> None:
+            columns: int, banded: bool = False) -> None:
     """Runs by colour, then the line-style key (train, and what each run's val_* lines are), in one legend below."""
     handles = [Line2D([], [], color=c, linewidth=2.0) for c in colours]
     labels = list(names)
@@ -181,5 +193,8 @@ def _legend(fig: Figure, names: list[str], colours: list[tuple[float, ...]], sty
     if phases:
         handles.append(Line2D([], [], color="0.35", linestyle=":", linewidth=1.2))
         labels.append("fine-tuning starts")
+    if banded:
+        handles.append(Patch(facecolor="0.35", alpha=0.18, edgecolor="none"))
+        labels.append(_BAND)
     fig.legend(handles, labels, loc="outside lower center", ncols=columns, fontsize=SMALL,
                frameon=False, handlelength=2.4, columnspacing=1.4)

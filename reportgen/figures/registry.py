@@ -73,10 +73,30 @@ def curves(options: dict[str, Any], results: Mapping[str, RunResult]) -> Figure:
     shown = {_label(name, result): result for name, result in runs.items() if name not in unstarted}
     if not shown:
         return _failed_note("curves", runs[next(iter(unstarted))])
-    histories = {label: _finite(result.history) if _failure(result) else result.history for label, result in shown.items()}
+    histories = {label: _finite(result.history) if _failure(result) else _mean_history(result)[0] for label, result in shown.items()}
+    bands = {label: _mean_history(result)[1] for label, result in shown.items() if _seeds(result) > 1 and not _failure(result)}
     ends = {label: [phase["epochs"] for phase in result.record.get("phases", [])[:-1]] for label, result in shown.items()}
     validation = {label: _validation(result) for label, result in shown.items()}
-    return _left_out(make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")), ends, validation), unstarted)
+    return _left_out(make_curves(histories, tuple(options.get("metrics") or ("loss", "accuracy")), ends, validation, bands), unstarted)
+
+
+def _seeds(result: RunResult) -> int:
+    return len(getattr(result, "replicates", ()) or ()) or 1
+
+
+def _mean_history(result: RunResult) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """({series: mean per epoch}, {series: sample std per epoch}) over a run's seed replicates; a single run's history
+    and no spread. An epoch some replicates did not reach (early stopping) averages those that did."""
+    replicates = getattr(result, "replicates", ()) or ()
+    if len(replicates) < 2:
+        return dict(result.history), {}
+    mean, std = {}, {}
+    for series in [k for k in result.history if all(k in r.history for r in replicates)]:
+        columns = [[r.history[series][e] for r in replicates if e < len(r.history[series])]
+                   for e in range(max(len(r.history[series]) for r in replicates))]
+        mean[series] = [float(np.mean(c)) for c in columns]
+        std[series] = [float(np.std(c, ddof=1)) if len(c) > 1 else 0.0 for c in columns]
+    return mean, std
 
 
 def _validation(result: RunResult) -> str | float | None:
@@ -86,7 +106,7 @@ def _validation(result: RunResult) -> str | float | None:
 
 
 def _label(name: str, result: RunResult) -> str:
-    return f"{name} (failed)" if _failure(result) else name
+    return f"{name} (failed)" if _failure(result) else f"{name} (mean of {_seeds(result)} seeds)" if _seeds(result) > 1 else name
 
 
 def _finite(history: Mapping[str, list[float]]) -> dict[str, list[float]]:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 from markupsafe import Markup, escape
 
 from ..exercises import solve_conv1d, solve_conv2d
+from ..numbers import mean_pm
 from ..spec import ExperimentSpec, catalog
 from ..spec.figurekinds import CODES_IMAGES, FIGURE_KINDS
 from ..spec.report import fill_placeholders
 from .markdown import markdown_to_html
 from .runs import layer_split, params_text, run_architecture, run_data, run_failure, run_training_parts
-from .tables import (PIECE_COLUMNS, Column, accuracy, fold_shared, header_lines, make_table, segments, shared_caption,
-                     table_layout, word_parts)
+from .layout import PIECE_COLUMNS, header_lines, segments, table_layout, word_parts
+from .tables import Column, accuracy, accuracy_ratio, fold_shared, make_table, shared_caption
 
 __all__ = ["build_context", "figure_plan"]
 
@@ -57,8 +59,9 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
                 blocks.append(_table_block(tables, block.options, spec, results))
             else:
                 item = figures[(s, b)]
+                caption = block.options["caption"] or _default_caption(_shown(block.options, results))
                 blocks.append({"kind": "figure", "number": item["number"], "src": item["file"], "figure_kind": block.options["kind"],
-                               "caption": block.options["caption"] or _default_caption(_shown(block.options, results))})
+                               "caption": caption + _first_seed_note(block.options, results)})
         number = int(spec.selected[s].split(".")[0]) if spec.selected else s + 1  # a partial build keeps the file's numbers
         sections.append({"number": number, "title": section.title, "blocks": blocks})
     return {
@@ -78,10 +81,33 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
     }
 
 
+def _seed_values(result: Any, metric: str) -> list[float]:
+    """A run's value of the metric per seed replicate (one for a single run); accuracies exact, from their counts."""
+    replicates = getattr(result, "replicates", ()) or (result,)
+    if metric.endswith("_accuracy"):
+        return [accuracy_ratio(r, metric.removesuffix("_accuracy")) for r in replicates]
+    return [float(r.metrics[metric]) for r in replicates]
+
+
+def _shown_value(result: Any, metric: str) -> str:
+    """The value as the tables print it: '91.1%', '87.41 ± 0.21%' over seeds, '17.9 dB', '0.0280'."""
+    values = _seed_values(result, metric)
+    percent_metric = metric.endswith("accuracy")
+    if len(values) > 1:
+        scale, digits = (100, 2) if percent_metric else (1, 2 if metric.endswith("psnr") else 4)
+        unit = "%" if percent_metric else " dB" if metric.endswith("psnr") else ""
+        return f"{mean_pm([scale * v for v in values], digits)}{unit} (mean ± std over {len(values)} seeds)"
+    value = values[0]
+    return (accuracy(result, metric.split("_")[0]) if percent_metric else f"{value:.1f} dB" if metric.endswith("psnr")
+            else f"{value:.4f}")
+
+
 def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Mapping[str, Any]) -> str:
-    """The user's sentence with the best run of the results filled in (never a fixed claim)."""
+    """The user's sentence with the best run of the results filled in (never a fixed claim). Runs with seed
+    replicates are compared by their means; when the best is within one standard deviation of the runner-up (the
+    larger of the two), a sentence says so: the order of the two is not settled by these seeds."""
     metric = options["metric"]
-    choose = max if metric.endswith(("accuracy", "psnr")) else min
+    higher = metric.endswith(("accuracy", "psnr"))
     candidates = [name for name in options["runs"] if not run_failure(results[name])]  # a failed run is never the best
     missing = [name for name in candidates if metric not in results[name].metrics]
     if missing:
@@ -91,14 +117,26 @@ def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Map
                           f"run); choose runs that report it")
     if not candidates:
         return f"No run is named best by {metric.replace('_', ' ')}: every one of them failed."
-    best = choose(candidates, key=lambda name: results[name].metrics[metric])
-    value = results[best].metrics[metric]
-    shown = (accuracy(results[best], metric.split("_")[0]) if metric.endswith("accuracy") else f"{value:.1f} dB" if metric.endswith("psnr")
-             else f"{value:.4f}")
+    means = {name: float(np.mean(_seed_values(results[name], metric))) for name in candidates}
+    ranked = sorted(candidates, key=lambda name: -means[name] if higher else means[name])  # stable: file order on ties
+    best = ranked[0]
     words = metric.replace("_", " ")
-    values = {"run": best, "title": spec.runs[best].title or best, "value": shown, "metric": words}
+    values = {"run": best, "title": spec.runs[best].title or best, "value": _shown_value(results[best], metric), "metric": words}
     # One pass, no str.format (a student's format spec could hang or crash the render); what is filled in is text, not markup.
-    return fill_placeholders(options["text"], {key: _literal(value) for key, value in values.items()})
+    sentence = fill_placeholders(options["text"], {key: _literal(value) for key, value in values.items()})
+    if len(ranked) > 1:
+        second = ranked[1]
+        spread = max(_std(results[best], metric), _std(results[second], metric))
+        if spread and abs(means[best] - means[second]) <= spread:
+            sentence += (f"\n\n{_literal(best)} is within one standard deviation of the runner-up, {_literal(second)} "
+                         f"({_literal(_shown_value(results[second], metric))}): over these seeds the order of the two is not "
+                         "settled.")
+    return sentence
+
+
+def _std(result: Any, metric: str) -> float:
+    values = _seed_values(result, metric)
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
 _MARKDOWN_MARKS = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark: CommonMark lets each be escaped
@@ -154,6 +192,19 @@ def _shown(options: Mapping[str, Any], results: Mapping[str, Any]) -> Mapping[st
         if n_test is not None:
             return {**options, "images": min(options.get("images", CODES_IMAGES), n_test)}
     return options
+
+
+def _first_seed_note(options: Mapping[str, Any], results: Mapping[str, Any]) -> str:
+    """A figure drawn from one trained model (weights, activations, a confusion matrix) of a run with seed replicates
+    shows its first seed's: the caption says so. Curves show every seed (their mean and spread)."""
+    if options["kind"] == "curves":
+        return ""
+    said = []
+    for name in options.get("runs") or [options.get("run")]:
+        replicates = getattr(results.get(name), "replicates", ()) or ()
+        if len(replicates) > 1:
+            said.append(f"{name}'s first seed ({replicates[0].seed}) of {len(replicates)}")
+    return f" Drawn from {', '.join(said)}." if said else ""
 
 
 def _default_caption(options: Mapping[str, Any]) -> str:
@@ -270,10 +321,16 @@ def _runs_tables(runs: list[dict[str, Any]], parts: list[list[str]]) -> dict[str
     return {"runs_table": runs_table, "layers_table": layers}
 
 
+def _trained_on(result: Any) -> str:
+    manifest = result.record["manifest"]
+    return ", ".join(manifest.get("devices", [])) or manifest["backend"]
+
+
 def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any]:
     runs, datasets, environments, parts = [], {}, {}, []
     for name, run in spec.runs.items():
         result = results[name]
+        replicates = getattr(result, "replicates", ()) or (result,)
         data = result.dataset
         parts.append(run_training_parts(run, result.epochs))
         runs.append({
@@ -283,14 +340,13 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
             "hyperparameters": "; ".join(parts[-1]),
             "data": run_data(run, data),
             "validation": "n/a" if run.kind == "estimator" else run.training.validation,
-            "seed": run.training.seed,
+            "seed": ", ".join(str(r.seed) for r in replicates) if len(replicates) > 1 else run.training.seed,
             "params": "n/a" if run.kind == "estimator" else params_text(result.params, result.layers),
             "layers": [_layer_text(layer) for layer in result.layers if layer["params"]],
-            "seconds": f"{result.seconds:.1f}",
-            "key": result.key,
-            "from_cache": result.from_cache,
-            "origin": result.origin,
-            "trained_on": ", ".join(result.record["manifest"].get("devices", [])) or result.record["manifest"]["backend"],
+            "seconds": (f"{sum(r.seconds for r in replicates):.1f} ({len(replicates)} seeds)" if len(replicates) > 1
+                        else f"{result.seconds:.1f}"),
+            "entries": [{"name": name if i == 0 else f"{name}@seed={r.seed}", "key": r.key, "from_cache": r.from_cache,
+                         "origin": r.origin, "trained_on": _trained_on(r)} for i, r in enumerate(replicates)],
         })
         datasets.setdefault((run.dataset, data["fingerprint"], data["n_train"], data["n_test"]), {
             "name": run.dataset,

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from ..numbers import percent, percent_of
+from ..numbers import mean_pm, percent, percent_of
 from ..registry import Registry
 from ..spec import RunSpec
 from .runs import estimator_text, params_text, run_architecture, run_data, run_failure, run_training, run_training_parts, start_text
 
-__all__ = ["ALWAYS_SHOWN", "COLUMNS", "PIECE_COLUMNS", "Column", "accuracy", "fold_shared", "format_percent", "header_lines",
-           "make_table", "segments", "shared_caption", "table_layout", "word_parts"]
+__all__ = ["ALWAYS_SHOWN", "COLUMNS", "TEST_MARK", "Column", "accuracy", "accuracy_ratio", "fold_shared", "format_percent",
+           "make_table", "shared_caption"]
 
 
 class Result(Protocol):
@@ -36,6 +35,14 @@ def accuracy(res: Result, split: str) -> str:
         return percent_of(metrics[f"{split}_correct"], metrics[f"{split}_total"])
     dataset = getattr(res, "dataset", None) or {}
     return percent(metrics.get(f"{split}_accuracy"), dataset.get(f"n_{split}"))
+
+
+def accuracy_ratio(res: Result, split: str) -> float:
+    """A run's train or test accuracy as a ratio, exact from its counts where it has them."""
+    metrics = res.metrics
+    if metrics.get(f"{split}_total"):
+        return metrics[f"{split}_correct"] / metrics[f"{split}_total"]
+    return float(metrics[f"{split}_accuracy"])
 
 
 def _loss(value: float | None) -> str:
@@ -178,28 +185,105 @@ ALWAYS_SHOWN = frozenset({"run", "params", "seconds", "callback", "phases", "cod
 NO_OWN_SETTING = "—"  # a settings cell whose every setting is shared by all rows (the caption tells them)
 
 
+def _accuracy_percent(res: Result, split: str) -> float | None:
+    """A replicate's accuracy in per cent, from its counts where it has them."""
+    has = res.metrics.get(f"{split}_total") or res.metrics.get(f"{split}_accuracy") is not None
+    return 100 * accuracy_ratio(res, split) if has else None
+
+
+def _head_percent(res: Result) -> float | None:
+    phases = _record(res).get("phases") or []
+    value = phases[0]["test"].get("accuracy") if phases else None
+    return None if value is None else 100 * value
+
+
+# A run with seed replicates: these cells are the mean ± sample standard deviation over its seeds (value, decimals).
+_SPREAD: dict[str, tuple[Callable[[Result], float | None], int]] = {
+    "train_accuracy": (lambda res: _accuracy_percent(res, "train"), 2),
+    "test_accuracy": (lambda res: _accuracy_percent(res, "test"), 2),
+    "head_accuracy": (_head_percent, 2),
+    "train_loss": (lambda res: res.metrics.get("train_loss"), 4),
+    "test_loss": (lambda res: res.metrics.get("test_loss"), 4),
+    "train_mse": (lambda res: res.metrics.get("train_mse"), 4),
+    "test_mse": (lambda res: res.metrics.get("test_mse"), 4),
+    "test_psnr": (lambda res: res.metrics.get("test_psnr"), 2),
+    "noisy_psnr": (lambda res: res.metrics.get("noisy_psnr"), 2),
+    "seconds": (lambda res: res.seconds, 1),
+}
+# ... and these the range of its seeds' values when they differ ('7–10' epochs, as early stopping ends them).
+_RANGE = {"epochs": lambda res: res.epochs, "best_epoch": lambda res: _record(res).get("checkpoint", {}).get("best_epoch", res.epochs)}
+# The test numbers of a table: marked when the test set chose the model (TrainingSpec.test_selection).
+_TEST_COLUMNS = {"test_accuracy", "test_loss", "test_mse", "test_psnr", "head_accuracy", "phases"}
+TEST_MARK = "†"
+
+
+def _replicates(res: Result) -> Sequence[Result]:
+    return getattr(res, "replicates", ()) or ()
+
+
+def _cell(column: str, c: Column, name: str, run: RunSpec, res: Result) -> str:
+    """A cell as printed: a run with seed replicates shows the mean ± std (or range) of its seeds where the column
+    is a result; its first seed's where it is a setting."""
+    replicates = _replicates(res)
+    if len(replicates) > 1 and column in _SPREAD:
+        value, digits = _SPREAD[column]
+        values = [value(r) for r in replicates]
+        return "n/a" if None in values else mean_pm(values, digits)
+    if len(replicates) > 1 and column in _RANGE:
+        values = sorted({int(_RANGE[column](r)) for r in replicates})
+        return str(values[0]) if len(values) == 1 else f"{values[0]}–{values[-1]}"
+    return c.cell(name, run, res)
+
+
+def _notes(runs: Sequence[str], columns: Sequence[str], rows: Sequence[Sequence[str]], specs: Mapping[str, RunSpec],
+           results: Mapping[str, Result], failures: Mapping[str, str | None]) -> list[str]:
+    """What a reader needs to read the cells: failed runs, the seeds behind a mean ± std, test numbers the test set chose."""
+    notes = [f"{name} failed: {why}" for name, why in failures.items() if why]
+    replicated = [name for name in runs if len(_replicates(results[name])) > 1 and not failures[name]]
+    if replicated and any(column in _SPREAD or column in _RANGE for column in columns):
+        seeds = "; ".join(f"{name}: seeds {', '.join(str(r.seed) for r in _replicates(results[name]))}" for name in replicated)
+        ranged = any("–" in row[j] for row in rows for j, column in enumerate(columns) if column in _RANGE)
+        notes.append(f"x ± s: the mean and the sample standard deviation (n − 1) of the values of a run's seed replicates, "
+                     f"each trained on its own ({seeds}){'; a – b: the lowest and the highest of them' if ranged else ''}.")
+    chosen = [name for name in runs if specs[name].training.test_selection and not failures[name]]
+    if chosen and any(column in _TEST_COLUMNS for column in columns):
+        how = "; ".join(f"{name}: {', '.join(specs[name].training.test_selection)}" for name in chosen)
+        notes.append(f"{TEST_MARK} Selected on the test set ({how}, validating on the test images): the test set chose "
+                     "the weights (or the learning rate) these numbers come from, so they are not held-out estimates "
+                     "and overstate how the model does on new images.")
+    return notes
+
+
 def make_table(runs: Sequence[str], columns: Sequence[str], specs: Mapping[str, RunSpec], results: Mapping[str, Result],
                shared: bool = False) -> dict[str, Any]:
-    """{columns, headers, numeric, rows}: the cells as printed, one row per run; with failed runs, their result
-    cells say "failed" and `notes` says why ('mlp failed: loss became nan in epoch 3').
+    """{columns, headers, numeric, rows}: the cells as printed, one row per run, and `notes` under the table: failed
+    runs' result cells say "failed" and a note says why ('mlp failed: loss became nan in epoch 3'); a run with seed
+    replicates shows mean ± std over its seeds, and a note names them; test numbers chosen by the test set (an
+    EarlyStopping restoring its best weights on `validation: test`) are marked † with a note on what that means.
 
     shared=True (the report's tables): with more than one row, a column whose cells are all the same is left out and
     its value told once in `shared` ('batch 32'), and a settings column (hyper-parameters) keeps per row only the
     settings that not every row shares; the run's name and the results (ALWAYS_SHOWN) always stay."""
     chosen = [COLUMNS.get(name) for name in columns]
     failures = {name: run_failure(results[name]) for name in runs}
+
+    def cell(name: str, column: str, c: Column) -> str:
+        if failures[name] and column in _RESULT_COLUMNS:
+            return "failed"
+        text = _cell(column, c, name, specs[name], results[name])
+        return f"{text} {TEST_MARK}" if column in _TEST_COLUMNS and specs[name].training.test_selection and text != "n/a" else text
+
     table: dict[str, Any] = {
         "columns": list(columns),
         "headers": [c.header for c in chosen],
         "numeric": [c.numeric for c in chosen],
-        "rows": [["failed" if failures[name] and column in _RESULT_COLUMNS else c.cell(name, specs[name], results[name])
-                  for column, c in zip(columns, chosen)] for name in runs],
+        "rows": [[cell(name, column, c) for column, c in zip(columns, chosen)] for name in runs],
     }
     if shared:
         parts = {column: [c.parts(name, specs[name], results[name]) for name in runs]
                  for column, c in zip(columns, chosen) if c.parts and column not in ALWAYS_SHOWN}
         table.update(fold_shared(table, chosen, parts))
-    notes = [f"{name} failed: {why}" for name, why in failures.items() if why]
+    notes = _notes(runs, table["columns"], table["rows"], specs, results, failures)
     if notes:
         table["notes"] = notes
     return table
@@ -246,98 +330,3 @@ def shared_caption(caption: str, shared: Sequence[str]) -> str:
     if not caption:
         return sentence
     return f"{caption}{'' if caption[-1] in '.!?:' else '.'} {sentence}"
-
-
-# How a cell may wrap. An architecture wraps only at a separator (a space after ';', ',', '→' or '‖', or a line
-# break), so that a layer ('CONV D=16,', 'DENSE 10,') never breaks inside: a piece between separators of at most
-# PIECE_COLUMNS[column] characters is kept in one line (a nowrap span; a longer one wraps at its spaces). Other text
-# cells wrap at their spaces as text does (their HTML stays the text: tests and readers search it), a long word also
-# after 'Name(' or 'key=' (word_parts); a number never wraps, except before a parenthesis ('10,122 (96 non-trainable)').
-_SEPARATOR = re.compile(r"(\n|(?<=[;,→‖]) )")
-_NUMBER_SEPARATOR = re.compile(r"( )(?=\()")  # '10,122 (96 non-trainable)': the number, then what it says of it
-NOWRAP_CHARS = 24
-PIECE_COLUMNS = {"architecture": NOWRAP_CHARS}
-
-
-def segments(text: str, numeric: bool = False, nowrap_chars: int = NOWRAP_CHARS) -> list[tuple[str, bool]]:
-    """The cell's text as (piece, keep together) in order; separators are pieces of their own (never kept). A number
-    is kept whole, and may only wrap before a parenthesis. nowrap_chars=0: no piece is kept (plain text)."""
-    if numeric:
-        return [(piece, " " in piece.strip()) for piece in _NUMBER_SEPARATOR.split(text) if piece]
-    out = []
-    for piece in _SEPARATOR.split(text):
-        if piece:
-            out.append((piece, piece not in (" ", "\n") and len(piece) <= nowrap_chars and " " in piece))
-    return out
-
-
-# A long word of a piece that may wrap ('EarlyStopping(monitor=val_loss,', 'restore_best_weights=True)') may also break
-# after an opening parenthesis or an '=' that follows a letter: the template puts a <wbr> there.
-LONG_WORD = 16
-_WORD_BREAK = re.compile(r"(?<=[A-Za-z_][(=])(?=[\w'\"])")
-
-
-def word_parts(word: str) -> list[str]:
-    """A word as it may break: itself, or a long one cut after 'Name(' and 'key='."""
-    return _WORD_BREAK.split(word) if len(word) > LONG_WORD else [word]
-
-
-def header_lines(header: str) -> list[str]:
-    """A header in at most two lines, never one word a line: 'Acc. train %' -> ['Acc.', 'train %']; short ones whole."""
-    words = header.split(" ")
-    if len(header) <= 10 or len(words) < 2:
-        return [header]
-    cut = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
-    return [" ".join(words[:cut]), " ".join(words[cut:])]
-
-
-# Text widths in em of DejaVu Serif (the report's body font; DejaVu Sans, its headers, is close), by kind of character:
-# enough to tell a table that fits a portrait page from one that needs a smaller font or a landscape page.
-_WIDTHS = [(str.isupper, 0.72), (str.isdigit, 0.64), (str.islower, 0.58)]
-_PUNCTUATION = {**dict.fromkeys(" .,;:'|!", 0.32), **dict.fromkeys("()[]{}", 0.39), **dict.fromkeys("=+<>→×‖~", 0.84),
-                "%": 0.95, "_": 0.5, "-": 0.34, "/": 0.34}
-
-
-def text_em(text: str) -> float:
-    return sum(next((w for test, w in _WIDTHS if test(ch)), _PUNCTUATION.get(ch, 0.6)) for ch in text)
-
-
-def _min_em(text: str, numeric: bool = False, nowrap_chars: int = 0) -> float:
-    """The widest thing of a cell that cannot wrap (min-content), in em."""
-    widest = 0.0
-    for piece, together in segments(text, numeric, nowrap_chars):
-        units = [piece] if together or numeric else [part for word in piece.split() for part in word_parts(word)]
-        widest = max([widest, *(text_em(unit) for unit in units)])
-    return widest
-
-
-# The page's text width in pt: A4 less templates/report.css's @page margins (18 mm each side), upright and landscape.
-PORTRAIT_PT = (210 - 36) / 25.4 * 72
-LANDSCAPE_PT = (297 - 36) / 25.4 * 72
-_CELL_PADDING_PT = 10.5  # 5 pt each side and the border
-
-
-def table_layout(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool], font_pt: float = 9.0,
-                 small_pt: float = 8.0, nowrap_chars: Sequence[int] | None = None) -> str:
-    """How a table fits the page, from its number of columns and an estimate of its narrowest width (every column as
-    wide as the longest thing in it that cannot wrap): 'normal' (font_pt); 'compact' (small_pt); 'wide' (a landscape
-    page, small_pt); 'squeeze' (landscape, and long words may break anywhere: only if nothing else fits). The sizes are
-    report.css's for the table's class (table.results: 9 and 8 pt; table.small: 8 and 7.5 pt). nowrap_chars: by
-    column, the longest piece kept in one line (segments; 0 for plain text)."""
-    def narrowest(font: float) -> float:
-        total = 0.0
-        for j, header in enumerate(headers):
-            cells = [row[j] for row in rows]
-            em = max([text_em(line) * 1.1 * 0.94 for line in header_lines(header)]  # bold sans, 0.94em
-                     + [_min_em(cell, numeric[j], nowrap_chars[j] if nowrap_chars else 0) for cell in cells])
-            total += em * font + _CELL_PADDING_PT
-        return total
-
-    n = len(headers)  # the estimate is a few per cent wide of the mark (either way): some room is kept
-    if n <= 6 and narrowest(font_pt) <= 0.88 * PORTRAIT_PT:
-        return "normal"
-    if n <= 8 and narrowest(small_pt) <= 0.98 * PORTRAIT_PT:
-        return "compact"
-    if narrowest(small_pt) <= 0.95 * LANDSCAPE_PT:
-        return "wide"
-    return "squeeze"

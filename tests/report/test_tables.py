@@ -170,7 +170,7 @@ def test_batch_normalisation_splits_trainable_and_non_trainable() -> None:
 
 def test_cells_wrap_only_at_their_separators() -> None:
     from reportgen.report.context import _cell_html, _header_html, _run_html
-    from reportgen.report.tables import table_layout
+    from reportgen.report.layout import table_layout
 
     assert _run_html("mlp[units=32]", "mlp[units=32]: Two-layer MLP") == '<span class="run-name">mlp[units=32]</span>: Two-layer MLP'
     assert _run_html("<b>", "<b>: t") == '<span class="run-name">&lt;b&gt;</span>: t'

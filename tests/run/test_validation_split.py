@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,11 @@ runs:
     training:
       validation: test
       callbacks: [{EarlyStopping: {patience: 1, restore_best_weights: true}}]
+report:
+  sections:
+    - title: Results
+      content:
+        - table: {caption: Accuracies, columns: [run, train_accuracy, test_accuracy]}
 """
 
 
@@ -50,3 +57,18 @@ def test_selecting_on_the_test_set_is_a_warning_from_validate(tmp_path: Path, ca
     assert main(["validate", "--no-models", str(tmp_path / "e.yaml")]) == 0
     err = capsys.readouterr().err
     assert err.count("warning") == 1 and "run 'leaky': EarlyStopping chooses by the test set" in err
+
+
+def test_test_numbers_chosen_by_the_test_set_are_marked_in_the_pdf_with_a_footnote(tmp_path: Path) -> None:
+    (tmp_path / "e.yaml").write_text(SPEC)
+    assert main(["report", str(tmp_path / "e.yaml"), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]) == 0
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "out" / "report.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    rows: dict[str, str] = {}
+    for match in re.finditer(r"^\s*(a|leaky)\s+(.*)$", text, flags=re.M):  # the results table's rows come first
+        rows.setdefault(match.group(1), match.group(2))
+    assert "†" in rows["leaky"] and "†" not in rows["a"]  # the leaky run's test accuracy only
+    assert rows["leaky"].count("%") == 2 and rows["leaky"].index("†") > rows["leaky"].rindex("%")
+    flat = " ".join(text.split())
+    assert "† Selected on the test set (leaky: EarlyStopping, validating on the test images)" in flat
+    assert "not held-out estimates" in flat
