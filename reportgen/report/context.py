@@ -89,14 +89,15 @@ def _seed_values(result: Any, metric: str) -> list[float]:
     return [float(r.metrics[metric]) for r in replicates]
 
 
-def _shown_value(result: Any, metric: str) -> str:
-    """The value as the tables print it: '91.1%', '87.41 ± 0.21%' over seeds, '17.9 dB', '0.0280'."""
+def _shown_value(result: Any, metric: str, said: bool = False) -> str:
+    """The value as the tables print it: '91.1%', '87.41 ± 0.21% (mean ± std over 3 seeds)' ('87.41 ± 0.21%' once
+    said), '17.9 dB', '0.0280'."""
     values = _seed_values(result, metric)
     percent_metric = metric.endswith("accuracy")
     if len(values) > 1:
         scale, digits = (100, 2) if percent_metric else (1, 2 if metric.endswith("psnr") else 4)
         unit = "%" if percent_metric else " dB" if metric.endswith("psnr") else ""
-        return f"{mean_pm([scale * v for v in values], digits)}{unit} (mean ± std over {len(values)} seeds)"
+        return f"{mean_pm([scale * v for v in values], digits)}{unit}" + ("" if said else f" (mean ± std over {len(values)} seeds)")
     value = values[0]
     return (accuracy(result, metric.split("_")[0]) if percent_metric else f"{value:.1f} dB" if metric.endswith("psnr")
             else f"{value:.4f}")
@@ -129,7 +130,7 @@ def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Map
         spread = max(_std(results[best], metric), _std(results[second], metric))
         if spread and abs(means[best] - means[second]) <= spread:
             sentence += (f"\n\n{_literal(best)} is within one standard deviation of the runner-up, {_literal(second)} "
-                         f"({_literal(_shown_value(results[second], metric))}): over these seeds the order of the two is not "
+                         f"({_literal(_shown_value(results[second], metric, said=True))}): over these seeds the order of the two is not "
                          "settled.")
     return sentence
 
@@ -229,7 +230,7 @@ _SPAN = Markup("<span>{}</span>")
 def _cell_html(text: str, numeric: bool = False, nowrap_chars: int = 0) -> Markup:
     """A cell's text, escaped: as it is (a long word with a <wbr> after 'Name(' and 'key=', tables.word_parts), or in
     pieces that wrap only between them (nowrap_chars > 0: an architecture; a number and its parenthesis)."""
-    if not nowrap_chars and not (numeric and " (" in text):
+    if not nowrap_chars and not (numeric and " " in text):  # '96.18 ± 0.17', '1, 2, 3', '60.0% †': one piece
         return Markup(" ").join(_word_html(word) for word in text.split(" "))
     out = []
     for piece, together in segments(text, numeric, nowrap_chars):

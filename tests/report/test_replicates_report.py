@@ -74,7 +74,7 @@ def test_best_compares_means_and_says_when_the_runner_up_is_within_one_std(tmp_p
     # means 88.00 and 88.33: b is best; the gap (0.33) is below the larger std (2.00)
     shown = sentence.replace("\\", "")  # the filled-in values are Markdown-escaped
     assert shown.startswith("Best: b, 88.33 ± 1.89% (mean ± std over 3 seeds).")
-    assert "b is within one standard deviation of the runner-up, a (88.00 ± 2.00% (mean ± std over 3 seeds))" in shown
+    assert "b is within one standard deviation of the runner-up, a (88.00 ± 2.00%): over these seeds" in shown
     apart = {"a": _run("a", [900, 901, 902]), "b": _run("b", [800, 801, 802]), "c": _run("c", [850])}
     sentence = best_sentence(options, spec, apart)
     assert sentence.replace("\\", "") == "Best: a, 90.10 ± 0.10% (mean ± std over 3 seeds)."
