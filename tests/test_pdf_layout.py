@@ -197,8 +197,9 @@ def test_demo_tables_share_their_common_settings_and_split_parameters(demo: Path
     # A run's name is one piece, on one line.
     assert '<span class="run-name">mlp[units=32]</span>' in html and "mlp[units=32]" in text
     # Batch normalisation: gamma and beta trained, moving mean and variance not (16 and 32 channels).
-    assert "batch_normalization 32 + 32 non-trainable = 64" in text
-    assert "batch_normalization_1 64 + 64 non-trainable = 128" in text
+    # Unnamed layers numbered within their model: cnn_bn's two batch normalisations are _1 and _2, whatever trained before.
+    assert "batch_normalization_1 32 + 32 non-trainable = 64" in text
+    assert "batch_normalization_2 64 + 64 non-trainable = 128" in text
     assert re.search(r"10,122 \(96 non-trainable\)", text)
 
 
