@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import ReportgenError
 from .run import Cache, run_experiment
+from .run.executors import check_executor
 from .run.runner import plan_keys
 from .spec import ExperimentSpec, load_spec, select_sections
 
@@ -55,9 +56,11 @@ def resolve_experiment(name: str, experiments: Path = Path("experiments")) -> Pa
 
 def build(name: str, quick: bool = False, force: bool = False, out: Path | None = None, cache_dir: Path | None = None,
           show_progress: bool = True, precision: str | None = None, sections: list[str] | None = None,
-          train: bool = True) -> BuildSummary:
+          train: bool = True, executor: str = "local", address: str | None = None) -> BuildSummary:
     """Load the spec, train or fetch every run, draw the figures, write the report and results.json. With `sections`
-    (numbers or parts of titles), only those sections and the runs they need, into build/NAME-sections-N/."""
+    (numbers or parts of titles), only those sections and the runs they need, into build/NAME-sections-N/. Runs train
+    on `executor` ('local', or 'ray': one Ray task each, on the cluster at `address` or a local instance)."""
+    check_executor(executor, address)
     path = resolve_experiment(name)
     spec = load_spec(path)
     spec = select_sections(spec, sections) if sections else spec
@@ -76,7 +79,8 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
         summary.failed = _failures(cache, keys)
         return summary
 
-    results = run_experiment(spec, cache, force=force, show_progress=show_progress, train=train)
+    results = run_experiment(spec, cache, force=force, show_progress=show_progress, train=train, executor=executor,
+                             address=address)
     summary.trained = [n for n, r in results.items() if not r.from_cache]
     summary.cached = [n for n, r in results.items() if r.from_cache]
     summary.failed = {n: r.failure for n, r in results.items() if r.failed}

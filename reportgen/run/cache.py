@@ -257,6 +257,27 @@ class Cache:
             self._mark(spec_key, key)
         return final
 
+    def adopt(self, key: str, folder: Path, spec_key: str | None = None) -> Verdict:
+        """Move a whole entry written elsewhere (a Ray worker's, staged in a temp folder under ROOT as .../ab/KEY) into
+        place once its seal verifies with a key trusted here; otherwise move nothing and say why."""
+        if not _KEY.fullmatch(key) or folder.name != key:
+            raise ValueError(f"not a staged entry of {key!r}: {folder}")
+        verdict = Cache(folder.parent.parent).verify(key)
+        if not verdict.trusted:
+            return verdict
+        final = self.entry(key)
+        _no_link(self.root / key[:2])
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if os.path.islink(final):
+            final.unlink()
+        elif final.exists():  # a forced or untrusted run: replace the old entry
+            shutil.rmtree(final)
+        os.replace(folder, final)
+        self._verdicts.pop(key, None)
+        if spec_key:
+            self._mark(spec_key, key)
+        return verdict
+
     def clean_temporaries(self) -> int:
         """Remove temp folders left by killed runs (their writer's pid is gone); returns how many."""
         if not self.root.is_dir():
