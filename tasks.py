@@ -1,4 +1,4 @@
-"""invoke tasks: `invoke report NAME [--quick] [--force]`, `invoke test`."""
+"""invoke tasks: `invoke report NAME [--quick] [--force]`, `invoke submit NAME`, `invoke test`."""
 
 from __future__ import annotations
 
@@ -23,15 +23,45 @@ def with_shared_data(value: str) -> str:
 
 @task(help={"name": "experiment in experiments/ (e.g. demo, pw04)", "quick": "smoke build on a subset", "force": "retrain every run",
             "mixed_precision": "train in mixed_bfloat16 (GPUs)",
-            "section": "only these report sections (numbers or parts of titles, comma-separated) and the runs they need"})
-def report(c, name, quick=False, force=False, mixed_precision=False, section=""):
+            "section": "only these report sections (numbers or parts of titles, comma-separated) and the runs they need",
+            "executor": "where runs train: local (default) or ray (one Ray task per run)",
+            "address": "with --executor ray: the cluster (auto, ray://HOST:PORT); default a local Ray instance"})
+def report(c, name, quick=False, force=False, mixed_precision=False, section="", executor="local", address=""):
     """Build experiments/NAME.yaml into build/NAME/."""
     from reportgen.cli import main
 
     flags = [flag for flag, on in (("--quick", quick), ("--force", force), ("--mixed-precision", mixed_precision)) if on]
+    flags += ["--executor", executor] + (["--address", address] if address else [])
     flags += [arg for s in section.split(",") if s.strip() for arg in ("--section", s.strip())]
     os.environ["REPORTGEN_DATA_PATH"] = with_shared_data(os.environ.get("REPORTGEN_DATA_PATH", ""))
     code = main(["report", name, *flags])
+    if code:
+        sys.exit(code)
+
+
+@task(help={"folder": "folder of the submission .zip files", "reference": "the grader's experiment (pw04 or experiments/pw04.yaml)",
+            "out": "output folder (default build/grade-FOLDER)", "executor": "local (default) or ray",
+            "address": "with --executor ray: the Ray cluster to join"})
+def grade(c, folder, reference, out="", executor="local", address=""):
+    """Verify every submission in FOLDER against the reference: grades.xlsx, grades.json, leaderboard.pdf."""
+    from reportgen.cli import main
+
+    flags = [arg for flag, value in (("--out", out), ("--executor", executor), ("--address", address)) if value for arg in (flag, value)]
+    os.environ["REPORTGEN_DATA_PATH"] = with_shared_data(os.environ.get("REPORTGEN_DATA_PATH", ""))
+    code = main(["grade", folder, "--reference", reference, *flags])
+    if code:
+        sys.exit(code)
+
+
+@task(help={"name": "experiment in experiments/ (e.g. pw04)", "quick": "pack a quick build (needs --allow-quick)",
+            "allow_quick": "accept a quick build (a smoke test of the submission itself)"})
+def submit(c, name, quick=False, allow_quick=False):
+    """Pack build/NAME (built first if missing or out of date) into build/NAME/submission.zip."""
+    from reportgen.cli import main
+
+    flags = [flag for flag, on in (("--quick", quick), ("--allow-quick", allow_quick)) if on]
+    os.environ["REPORTGEN_DATA_PATH"] = with_shared_data(os.environ.get("REPORTGEN_DATA_PATH", ""))
+    code = main(["submit", name, *flags])
     if code:
         sys.exit(code)
 

@@ -29,9 +29,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="train nothing: every run must have a trusted cache entry, else a one-line error (re-render only)")
     report.add_argument("--out", type=Path, help="output folder (default build/NAME)")
     report.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
+    report.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="where runs train: in this process (default), or one Ray task per run (pip install 'reportgen[ray]')")
+    report.add_argument("--address", metavar="auto|ray://HOST:PORT",
+                        help="with --executor ray: the Ray cluster to use (default: a local instance started for the build)")
     validate = commands.add_parser("validate", help="check experiment files and report every problem")
     validate.add_argument("files", nargs="+", type=Path)
-    for command in (report, validate):
+    from .submission.commands import add_commands
+
+    for command in (report, validate, *add_commands(commands)):
         command.add_argument("--limit", dest="limits", action="append", default=[], metavar="NAME=N",
                              help="raise a bound on untrusted input (e.g. params=5e8, epochs=5000); see README, "
                                   "'Grading untrusted submissions'; repeatable; also $REPORTGEN_LIMITS")
@@ -39,6 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("--out", type=Path, help="write it to this file instead")
     validate.add_argument("--no-models", dest="models", action="store_false",
                           help="check the file only; do not build the models on their datasets' shapes (no Keras import)")
+    grade = commands.add_parser("grade", help="verify every submission .zip of a folder; write grades.xlsx, grades.json "
+                                              "and the class leaderboard")
+    grade.add_argument("folder", type=Path, help="the folder of the students' submission .zip files")
+    grade.add_argument("--reference", required=True, help="the grader's experiment file, with its grading: block")
+    grade.add_argument("--out", type=Path, help="output folder (default build/grade-FOLDER); one subfolder per submission")
+    grade.add_argument("--cache", type=Path, help="result cache shared by every verification (default build/cache or "
+                                                  "$REPORTGEN_CACHE): identical honest runs train once")
+    grade.add_argument("--executor", choices=("local", "ray"), default="local",
+                       help="local: one verification after the other (default); ray: one Ray task per submission")
+    grade.add_argument("--address", help="with --executor ray: the Ray cluster to join (default: start one here)")
+    grade.add_argument("--limit", dest="limits", action="append", default=[], metavar="NAME=N",
+                       help="raise a bound on untrusted input, as for report (repeatable)")
     return parser
 
 
@@ -50,7 +68,8 @@ def _report(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     summary = build(args.name, quick=args.quick, force=args.force, out=args.out, cache_dir=args.cache,
-                    precision="mixed_bfloat16" if args.mixed_precision else None, sections=args.sections, train=args.train)
+                    precision="mixed_bfloat16" if args.mixed_precision else None, sections=args.sections, train=args.train,
+                    executor=args.executor, address=args.address)
     elapsed = time.perf_counter() - start
     if summary.up_to_date:
         console.print(f"{summary.experiment}: up to date ({len(summary.cached)} runs cached), {summary.out}/report.pdf")
@@ -100,6 +119,23 @@ def _key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
+    from .run.progress import console
+    from .submission.grade import grade_class
+
+    start = time.perf_counter()
+    grades = grade_class(args.folder, args.reference, out=args.out, cache=args.cache, executor=args.executor,
+                         address=args.address, say=lambda line: console.print(escape(line)))
+    ranked = sum(g.rank is not None for g in grades.graded)
+    full = sum(g.passed == len(g.verdicts) and not g.problems for g in grades.graded)
+    n = len(grades.graded)
+    console.print(f"graded {n} submission{'s' if n != 1 else ''} in {time.perf_counter() - start:.0f} s: {full} fully reproduced, "
+                  f"{ranked} ranked -> {escape(grades.out)}/grades.xlsx, leaderboard.pdf, grades.json")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -108,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         from .limits import configure, parse_overrides
 
         configure(parse_overrides(",".join(args.limits), "--limit"))
+        if args.command == "grade":
+            return _grade(args)
+        if args.command in ("submit", "verify"):
+            from .submission.commands import run_command
+
+            return run_command(args)
         return _report(args) if args.command == "report" else _validate(args)
     except ReportgenError as exc:
         print(f"error: {exc}" if "\n" not in str(exc) and not _located(str(exc)) else str(exc), file=sys.stderr)

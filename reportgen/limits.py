@@ -36,6 +36,9 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit("figure_images", 1_024, "images in one figure grid"),
     Limit("estimator_size", 10_000, "trees, neighbours, depth, degree or iterations of a scikit-learn estimator"),
     Limit("data_bytes", 4_000_000_000, "bytes one data file decompresses to"),
+    Limit("zip_members", 1_000, "members of a submission zip"),
+    Limit("zip_bytes", 500_000_000, "bytes a submission zip unpacks to, its members together"),
+    Limit("zip_ratio", 100, "unpacked bytes per packed byte of one zip member over 64 KiB (zip bombs)"),
 )}
 
 _overrides: dict[str, int] = {}

@@ -26,11 +26,16 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $("$PYTHON" --version)"
   "$PYTHON" -m venv .venv
 fi
-if ! .venv/bin/python -c "import reportgen, keras, tensorflow, weasyprint, pytest, syrupy" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import reportgen, keras, tensorflow, weasyprint, pytest, syrupy, nbformat, nbconvert, ipykernel" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.installed ]; then
   echo "setup: installing reportgen and its dependencies into .venv (about a minute)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[test]'
   touch .venv/.installed
+fi
+# A submission's notebook (reportgen submit) runs on .venv's Python: `.venv/bin/jupyter nbconvert --execute` finds it as
+# python3; a Jupyter installed elsewhere finds it as the kernel "Python (reportgen)".
+if ! .venv/bin/python -m jupyter kernelspec list 2>/dev/null | grep -q '^ *reportgen '; then
+  .venv/bin/python -m ipykernel install --user --name reportgen --display-name "Python (reportgen)" >/dev/null
 fi
 echo "setup: ready (.venv/bin/invoke report demo, .venv/bin/invoke test)"

@@ -22,6 +22,8 @@ ALLOWED = {
     "figures": _BASE | {"run"},
     "report": _BASE | {"spec", "exercises"},
     "workbook": _BASE | {"spec", "exercises"},
+    # The top: submissions are built from builds and verified by rebuilding; only the command line sits above them.
+    "submission": _BASE | {"spec", "data", "model", "run", "exercises", "figures", "report", "workbook", "pipeline", "quiet"},
 }
 
 

@@ -13,6 +13,7 @@ from . import catalog
 from .args import read_args
 from .check import INVALID, Checker
 from .convolution import read_convolution
+from .grading import read_grading
 from .model import DatasetSpec, ExperimentSpec, QuickSpec, RunSpec
 from .paths import DATA_PATH_VAR, PathOutside, data_roots, resolve_inside
 from .report import References, read_sections
@@ -27,7 +28,7 @@ from .yamlsource import Located, load_yaml
 __all__ = ["load_spec"]
 
 _TOP = ("title", "course", "pw", "authors", "group", "date", "datasets", "training", *REPLICATE_KEYS, "quick", "runs", "convolution",
-        "report")
+        "report", "grading")
 _DATASET = ("source", "scale", "flatten", "labels")
 _RUN = ("title", "dataset", "model", "training", *REPLICATE_KEYS, "sweep", *KIND_KEYS)
 
@@ -37,8 +38,9 @@ def _display(path: Path) -> str:
     return str(path.resolve()) if relative.startswith("..") else relative
 
 
-def load_spec(path: str | Path) -> ExperimentSpec:
-    """Read and validate an experiment file; every problem is reported at once."""
+def load_spec(path: str | Path, *, grading: bool = True) -> ExperimentSpec:
+    """Read and validate an experiment file; every problem is reported at once. grading=False: a `grading:` block is
+    not read (a student's, which verify ignores, cannot make a submission invalid)."""
     path = Path(path)
     if not path.is_file():
         raise SpecError([f"{_display(path)}: experiment file not found"])
@@ -48,13 +50,13 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     except ValueError as exc:
         raise SpecError([str(exc)]) from None
     c = Checker()
-    spec = _experiment(c, root, path, file)
+    spec = _experiment(c, root, path, file, grading)
     if c.problems or spec is INVALID:
         raise SpecError(c.messages() or [f"{file}:1:1: invalid experiment"])
     return spec
 
 
-def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentSpec | Any:
+def _experiment(c: Checker, root: Located, path: Path, file: str, grading_read: bool = True) -> ExperimentSpec | Any:
     top = c.mapping(root, "", _TOP, required=("title", "runs"), what="a mapping of experiment settings")
     if top is INVALID:
         return INVALID
@@ -80,12 +82,14 @@ def _experiment(c: Checker, root: Located, path: Path, file: str) -> ExperimentS
             refs = References(groups, layers, path.parent, convolution is not None, {n: r.kind for n, r in known.items()},
                               {n: r.code for n, r in known.items() if r.code})
             sections = read_sections(c, report["sections"], "report.sections", refs)
-    parts = [*text.values(), authors, date, datasets, quick, runs, convolution, sections]
+    grading = read_grading(c, top["grading"], "grading", runs, groups, sections) if "grading" in top and grading_read else None
+    parts = [*text.values(), authors, date, datasets, quick, runs, convolution, sections, grading]
     if any(p is INVALID for p in parts) or (isinstance(authors, tuple) and INVALID in authors):
         return INVALID
     return ExperimentSpec(
         name=path.stem, file=file, title=text["title"], course=text["course"], pw=text["pw"], authors=authors,
         group=text["group"], date=date, datasets=datasets, runs=runs, quick=quick, convolution=convolution, sections=sections,
+        grading=grading,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .convolution import ConvolutionSpec
+from .grading import GradingSpec
 
 __all__ = [
     "BlockSpec",
@@ -297,6 +298,7 @@ class ExperimentSpec:
     sections: tuple[SectionSpec, ...] = ()
     profile: str = "full"
     selected: tuple[str, ...] = ()  # a partial build: the sections chosen ("3. Autoencoders"); empty: all of them
+    grading: GradingSpec | None = None  # a reference's grading rules (verify, grade); a student's own block is ignored there
 
     def with_precision(self, precision: str) -> "ExperimentSpec":
         """Every run trained at this precision (e.g. mixed_bfloat16 on a GPU); it enters each run's cache key."""

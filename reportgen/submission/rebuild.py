@@ -1,0 +1,52 @@
+"""Rebuild a submission's graded runs (and the runs they start from) with the grader's data path and cache."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..spec import ExperimentSpec
+
+__all__ = ["rebuild", "select_runs"]
+
+
+def select_runs(spec: ExperimentSpec, names: list[str]) -> ExperimentSpec:
+    """The experiment cut to these runs and the runs they start from, without report sections (no figure probes)."""
+    needed: set[str] = set()
+    wanted = [name for name in names if name in spec.runs]
+    while wanted:
+        name = wanted.pop()
+        if name not in needed:
+            needed.add(name)
+            wanted.extend(spec.runs[name].parents())
+    runs = {name: run for name, run in spec.runs.items() if name in needed}
+    datasets = {name: d for name, d in spec.datasets.items() if any(run.dataset == name for run in runs.values())}
+    return replace(spec, runs=runs, datasets=datasets, sections=(), convolution=None, selected=())
+
+
+def _precision(manifest: dict[str, Any]) -> str | None:
+    """mixed_bfloat16 when the manifest says every run trained so (the precision is part of each run's identity)."""
+    runs = manifest.get("runs")
+    trained = [t for entry in runs.values() if isinstance(entry, dict) for t in entry.get("trained") or [] if isinstance(t, dict)] \
+        if isinstance(runs, dict) else []
+    return "mixed_bfloat16" if trained and all(t.get("precision") == "mixed_bfloat16" for t in trained) else None
+
+
+def rebuild(spec: ExperimentSpec, names: list[str], results: dict[str, Any], manifest: dict[str, Any],
+            cache: Path | None) -> dict[str, dict[str, Any]]:
+    """{run: its results.json entry, regenerated} for `names`, under the submission's profile (quick or full) and
+    precision; runs with a trusted entry in the grader's cache are read from it, the others train."""
+    if not names:
+        return {}
+    from ..run import Cache, run_experiment
+
+    profile = results.get("profile", manifest.get("profile"))
+    chosen = select_runs(spec.with_profile("quick" if profile == "quick" else "full"), names)
+    precision = _precision(manifest)
+    chosen = chosen.with_precision(precision) if precision else chosen
+    root = cache or Path(os.environ.get("REPORTGEN_CACHE", "build/cache"))
+    regenerated = run_experiment(chosen, Cache(root), show_progress=sys.stderr.isatty())
+    return {name: regenerated[name].summary() for name in names if name in regenerated}
