@@ -62,13 +62,33 @@ def experiment(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def tensorflow_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """One TensorFlow build from an empty cache (the slowest step here), made once: read as it is, never changed."""
+    tmp = tmp_path_factory.mktemp("tensorflow-build")
+    (tmp / "tiny.yaml").write_text(TINY)
+    return tmp, _cli(tmp, "tensorflow")
+
+
+@pytest.fixture
+def tensorflow_built(tensorflow_build: tuple[Path, dict], tmp_path: Path) -> Path:
+    """This test's own copy of the TensorFlow build (cache, outputs, file times), as if it had just built it."""
+    copy = tmp_path / "built"
+    shutil.copytree(tensorflow_build[0], copy, symlinks=True)
+    return copy
+
+
 # tensorflow and jax install everywhere the tests run; torch only where a user (or a benchmark) installed it.
 _TORCH = pytest.param("torch", marks=pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed"))
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", _TORCH])
-def test_end_to_end_build_on_backend(experiment: Path, backend: str) -> None:
-    outcome = _cli(experiment, backend)
+def test_end_to_end_build_on_backend(request: pytest.FixtureRequest, backend: str) -> None:
+    if backend == "tensorflow":  # the module's shared build, itself a first build on an empty cache
+        experiment, outcome = request.getfixturevalue("tensorflow_build")
+    else:
+        experiment = request.getfixturevalue("experiment")
+        outcome = _cli(experiment, backend)
     assert outcome["code"] == 0 and "keras" in outcome["imported"]
     results = json.loads((experiment / backend / "results.json").read_text())
     run = results["runs"]["cnn"]
@@ -83,8 +103,8 @@ def _run(experiment: Path, backend: str) -> dict:
     return {**run, "backend": record["manifest"]["backend"]}
 
 
-def test_results_travel_between_backends_and_force_trains_this_ones_own(experiment: Path) -> None:
-    _cli(experiment, "tensorflow")
+def test_results_travel_between_backends_and_force_trains_this_ones_own(tensorflow_built: Path) -> None:
+    experiment = tensorflow_built  # `_cli(experiment, "tensorflow")` on an empty cache, done once for the module
     assert _cli(experiment, "jax")["imported"] == ["matplotlib"]  # the tensorflow result is drawn as it is: nothing trains
     travelled = _run(experiment, "jax")
     assert travelled["from_cache"] is True and travelled["backend"] == "tensorflow"
@@ -101,8 +121,8 @@ def test_results_travel_between_backends_and_force_trains_this_ones_own(experime
     assert again["cache_key"] == own["cache_key"] and again["from_cache"] is True  # this environment's entry wins
 
 
-def test_a_cached_build_imports_no_ml_framework(experiment: Path) -> None:
-    _cli(experiment, "tensorflow")
+def test_a_cached_build_imports_no_ml_framework(tensorflow_built: Path) -> None:
+    experiment = tensorflow_built  # `_cli(experiment, "tensorflow")` on an empty cache, done once for the module
     pdf = experiment / "tensorflow" / "report.pdf"
     before = pdf.stat().st_mtime_ns
     figures = {p: p.stat().st_mtime_ns for p in (experiment / "tensorflow" / "figures").glob("*.png")}
@@ -122,8 +142,8 @@ def test_a_cached_build_imports_no_ml_framework(experiment: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in figures} == figures
 
 
-def test_mixed_precision_builds_end_to_end_and_is_cached_apart(experiment: Path) -> None:
-    _cli(experiment, "tensorflow")
+def test_mixed_precision_builds_end_to_end_and_is_cached_apart(tensorflow_built: Path) -> None:
+    experiment = tensorflow_built  # `_cli(experiment, "tensorflow")` on an empty cache, done once for the module
     full = _run(experiment, "tensorflow")
     outcome = _cli(experiment, "tensorflow", "--mixed-precision", "--out", str(experiment / "mixed"))
     assert outcome["code"] == 0 and "keras" in outcome["imported"]  # a different run: it trains

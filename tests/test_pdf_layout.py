@@ -173,14 +173,10 @@ def test_the_css_margins_are_read() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`reportgen report demo --quick`: scikit-learn's bundled digits, no download; the same tables as the full build."""
-    from reportgen.cli import main
-
-    tmp = tmp_path_factory.mktemp("demo")
-    assert main(["report", str(ROOT / "experiments" / "demo.yaml"), "--out", str(tmp / "out"), "--cache", str(tmp / "cache"),
-                 "--quick"]) == 0
-    return tmp / "out"
+def demo(demo_quick_build: Path) -> Path:
+    """`reportgen report demo --quick`: scikit-learn's bundled digits, no download; the same tables as the full build.
+    Built in the background from the start of the session (tests/conftest.py, tests/background_builds.py)."""
+    return demo_quick_build / "out"
 
 
 def test_demo_pdf_prints_every_column_inside_the_margins(demo: Path) -> None:

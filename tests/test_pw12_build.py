@@ -11,14 +11,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from datafiles import write_cifar10_archive, write_food101
+from background_builds import SHARED_DATA
 from reportgen.cli import main
 from reportgen.report import format_percent
-from weightfiles import write_imagenet_weights
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"  # the real notmnist-10k/ of exercise 3, named by pw12.yaml on REPORTGEN_DATA_PATH
-FOOD20 = [f"dish_{i:02d}" for i in range(22)]  # 22 classes in classes.txt: the experiment takes the first 20
 
 PROBE = """\
 import json, sys
@@ -29,25 +26,10 @@ print(json.dumps({"code": code, "imported": sorted(m for m in ("keras", "tensorf
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`reportgen report pw12 --quick` with nothing but what the data path holds."""
-    tmp = tmp_path_factory.mktemp("pw12")
-    data = tmp / "data"
-    write_cifar10_archive(data, n_train_per_class=12, n_test_per_class=4)
-    write_food101(data, FOOD20, train_per_class=3, test_per_class=2)
-    write_imagenet_weights(data, "MobileNetV2", input_shape=(128, 128, 3))
-    write_imagenet_weights(data / "models", "EfficientNetB0", input_shape=(128, 128, 3))
-    env = {"REPORTGEN_DATA_PATH": os.pathsep.join([str(data), str(SHARED_DATA)]), "KERAS_HOME": str(tmp / "keras"),
-           "REPORTGEN_DECODED": str(tmp / "decoded")}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        code = main(["report", str(ROOT / "experiments" / "pw12.yaml"), "--quick", "--out", str(tmp / "out"), "--cache", str(tmp / "cache")])
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
-    assert code == 0
-    return tmp
+def built(pw12_quick_build: Path) -> Path:
+    """`reportgen report pw12 --quick` with nothing but what the data path holds (tests/background_builds.py's pw12),
+    built in the background from the start of the session (tests/conftest.py)."""
+    return pw12_quick_build
 
 
 def _results(tmp: Path) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,6 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from datafiles import write_cifar10_archive
 from reportgen.cli import main
 from test_pdf_layout import assert_fits_the_page
 from reportgen.report import format_percent
@@ -65,8 +65,23 @@ def _pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
-def test_pdf_prints_every_accuracy_of_results_json(tmp_path: Path) -> None:
-    results = _build(_write(tmp_path), tmp_path)
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """`_build(_write(tmp), tmp)` on an empty cache, made once: read as it is, never changed. (An unchanged rebuild
+    builds its own: the outputs' stamp holds the experiment file's path, so a copy is not up to date.)"""
+    tmp = tmp_path_factory.mktemp("tiny")
+    return tmp, _build(_write(tmp), tmp)
+
+
+@pytest.fixture
+def built(first_build: tuple[Path, dict], tmp_path: Path) -> tuple[Path, dict]:
+    """This test's own copy of the first build (tiny.yaml, cache, outputs, file times), as if it had just built it."""
+    shutil.copytree(first_build[0], tmp_path, symlinks=True, dirs_exist_ok=True)
+    return tmp_path, json.loads(json.dumps(first_build[1]))
+
+
+def test_pdf_prints_every_accuracy_of_results_json(first_build: tuple[Path, dict]) -> None:
+    tmp_path, results = first_build
     assert results["experiment"] == "tiny" and results["profile"] == "full"
     assert set(results["runs"]) == {"dense", "cnn"}
     text = _pdf_text(tmp_path / "out" / "report.pdf")
@@ -94,8 +109,8 @@ def test_unchanged_rebuild_trains_nothing_and_writes_nothing(tmp_path: Path, cap
     assert pdf.stat().st_mtime_ns == before
 
 
-def test_changing_one_runs_epochs_retrains_that_run_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    first = _build(_write(tmp_path), tmp_path)
+def test_changing_one_runs_epochs_retrains_that_run_only(built: tuple[Path, dict]) -> None:
+    tmp_path, first = built  # _build(_write(tmp_path), tmp_path) done
     second = _build(_write(tmp_path, cnn_epochs=2), tmp_path)
     assert second["runs"]["dense"]["from_cache"] is True
     assert second["runs"]["dense"]["cache_key"] == first["runs"]["dense"]["cache_key"]
@@ -137,18 +152,11 @@ def test_sigkill_mid_training_leaves_no_cache_entry(tmp_path: Path) -> None:
     assert results["runs"]["cnn"]["from_cache"] is False
 
 
-@pytest.fixture
-def tiny_cifar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A 120/40-image archive in the official format as the only CIFAR-10 there is: no Keras cache, no download."""
-    data = tmp_path / "data"
-    write_cifar10_archive(data, n_train_per_class=12, n_test_per_class=4)
-    monkeypatch.setenv("REPORTGEN_DATA_PATH", str(data))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    return data
-
-
-def test_pw04_quick_builds_offline_on_a_tiny_cifar_archive(tmp_path: Path, tiny_cifar: Path) -> None:
-    results = _build(ROOT / "experiments" / "pw04.yaml", tmp_path, "--quick")
+def test_pw04_quick_builds_offline_on_a_tiny_cifar_archive(pw04_quick_build: Path) -> None:
+    """`reportgen report pw04 --quick` with a 120/40-image archive as the only CIFAR-10 there is (no Keras cache, no
+    download): tests/background_builds.py's pw04, built in the background from the start of the session."""
+    tmp_path = pw04_quick_build
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["profile"] == "quick" and len(results["runs"]) == 9
     assert all(run["n_train"] == 120 and run["n_test"] == 40 for run in results["runs"].values())
     text = _pdf_text(tmp_path / "out" / "report.pdf")
@@ -172,14 +180,20 @@ def test_pw04_without_cifar_fails_before_training_with_one_line(tmp_path: Path) 
     assert not list((tmp_path / "cache").glob("??/*/result.json")) and not (tmp_path / "out" / "report.pdf").exists()
 
 
-def test_pw09_quick_builds_with_activation_maps_equal_to_keras_sub_models(tmp_path: Path, tiny_cifar: Path) -> None:
+def test_pw09_quick_builds_with_activation_maps_equal_to_keras_sub_models(pw09_quick_build: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`reportgen report pw09 --quick` on the tiny CIFAR-10 archive, as pw04's (tests/background_builds.py's pw09)."""
     import keras
 
+    from background_builds import cifar_environment
     from reportgen.data import load as load_data
     from reportgen.run import Cache
     from reportgen.run.result import activations_probe
 
-    results = _build(ROOT / "experiments" / "pw09.yaml", tmp_path, "--quick")
+    tmp_path = pw09_quick_build
+    for name, value in cifar_environment(tmp_path).items():  # the build's data: its archive, no Keras cache
+        monkeypatch.setenv(name, value)
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert len(results["runs"]) == 7 and "cnn_aug[flip_translate]" in results["runs"]
     text = _pdf_text(tmp_path / "out" / "report.pdf")
     best = max(["cnn", *(n for n in results["runs"] if n.startswith("cnn_aug"))], key=lambda n: results["runs"][n]["metrics"]["test_accuracy"])

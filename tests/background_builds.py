@@ -1,0 +1,72 @@
+"""The whole quick builds that tests read, each into a folder of its own: `python background_builds.py NAME FOLDER`,
+its exit status the build's. tests/conftest.py runs them in the background, one after another in the order the tests
+need them, from the moment the tests that read them are collected; the fixture `NAME_quick_build` gives the folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"  # the real notmnist-10k/ of exercise 3, named by pw12.yaml on REPORTGEN_DATA_PATH
+FOOD20 = [f"dish_{i:02d}" for i in range(22)]  # 22 classes in classes.txt: the experiment takes the first 20
+
+
+def _report(name: str, folder: Path, env: dict[str, str]) -> int:
+    """`reportgen report experiments/NAME.yaml --quick --out FOLDER/out --cache FOLDER/cache` in this process."""
+    os.environ.update(env)
+    from reportgen.cli import main
+
+    return main(["report", str(ROOT / "experiments" / f"{name}.yaml"), "--quick", "--out", str(folder / "out"), "--cache", str(folder / "cache")])
+
+
+def cifar_environment(folder: Path) -> dict[str, str]:
+    """A 120/40-image archive in FOLDER/data as the only CIFAR-10 there is: no Keras cache, no download."""
+    return {"REPORTGEN_DATA_PATH": str(folder / "data"), "KERAS_HOME": str(folder / "keras")}
+
+
+def _tiny_cifar(folder: Path) -> dict[str, str]:
+    from datafiles import write_cifar10_archive
+
+    write_cifar10_archive(folder / "data", n_train_per_class=12, n_test_per_class=4)
+    return cifar_environment(folder)
+
+
+def pw12_environment(folder: Path) -> dict[str, str]:
+    """Nothing but what the data path holds: FOLDER/data and the notMNIST subset; Keras' and the decoder's caches its own."""
+    return {"REPORTGEN_DATA_PATH": os.pathsep.join([str(folder / "data"), str(SHARED_DATA)]), "KERAS_HOME": str(folder / "keras"),
+            "REPORTGEN_DECODED": str(folder / "decoded")}
+
+
+def demo(folder: Path) -> int:
+    """scikit-learn's bundled digits, no download; the same tables as the full build."""
+    return _report("demo", folder, {})
+
+
+def pw04(folder: Path) -> int:
+    return _report("pw04", folder, _tiny_cifar(folder))
+
+
+def pw09(folder: Path) -> int:
+    return _report("pw09", folder, _tiny_cifar(folder))
+
+
+def pw12(folder: Path) -> int:
+    """Tiny CIFAR-10 and Food-101 in their official formats, stand-in ImageNet weights files, the real notMNIST subset."""
+    from datafiles import write_cifar10_archive, write_food101
+    from weightfiles import write_imagenet_weights
+
+    data = folder / "data"
+    write_cifar10_archive(data, n_train_per_class=12, n_test_per_class=4)
+    write_food101(data, FOOD20, train_per_class=3, test_per_class=2)
+    write_imagenet_weights(data, "MobileNetV2", input_shape=(128, 128, 3))
+    write_imagenet_weights(data / "models", "EfficientNetB0", input_shape=(128, 128, 3))
+    return _report("pw12", folder, pw12_environment(folder))
+
+
+BUILDS: dict[str, Callable[[Path], int]] = {"demo": demo, "pw04": pw04, "pw09": pw09, "pw12": pw12}
+
+if __name__ == "__main__":
+    sys.exit(BUILDS[sys.argv[1]](Path(sys.argv[2])))
