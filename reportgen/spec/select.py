@@ -1,4 +1,4 @@
-"""select_sections: an experiment cut to some of its report's sections and the runs they need (their parents too)."""
+"""select_sections, with_runs: an experiment cut to some of its report's sections, or runs, and the runs they start from."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..errors import SpecError
 from .model import BlockSpec, ExperimentSpec
 
-__all__ = ["block_runs", "select_sections"]
+__all__ = ["block_runs", "select_sections", "with_runs"]
 
 
 def block_runs(block: BlockSpec) -> list[str]:
@@ -29,7 +29,15 @@ def select_sections(spec: ExperimentSpec, selectors: list[str]) -> ExperimentSpe
             known = "; ".join(f"{n}. {s.title}" for n, s in numbered) or "(none)"
             raise SpecError([f"{spec.file}: no report section matches '{selector}'; sections: {known}"])
     chosen = tuple(s for n, s in numbered if any(_match(selector, n, s.title) for selector in selectors))
-    wanted = [name for section in chosen for block in section.blocks for name in block_runs(block)]
+    shown = with_runs(spec, [name for section in chosen for block in section.blocks for name in block_runs(block)])
+    convolution = spec.convolution if any(b.kind == "convolution" for s in chosen for b in s.blocks) else None
+    return replace(shown, sections=chosen, convolution=convolution,
+                   selected=tuple(f"{n}. {s.title}" for n, s in numbered if s in chosen))
+
+
+def with_runs(spec: ExperimentSpec, names: list[str]) -> ExperimentSpec:
+    """The experiment with only these runs (names it lacks are left out), the runs they start from, and their datasets."""
+    wanted = [name for name in names if name in spec.runs]
     needed: set[str] = set()
     while wanted:
         name = wanted.pop()
@@ -38,6 +46,4 @@ def select_sections(spec: ExperimentSpec, selectors: list[str]) -> ExperimentSpe
             wanted.extend(spec.runs[name].parents())
     runs = {name: run for name, run in spec.runs.items() if name in needed}
     datasets = {name: d for name, d in spec.datasets.items() if any(run.dataset == name for run in runs.values())}
-    convolution = spec.convolution if any(b.kind == "convolution" for s in chosen for b in s.blocks) else None
-    return replace(spec, sections=chosen, runs=runs, datasets=datasets, convolution=convolution,
-                   selected=tuple(f"{n}. {s.title}" for n, s in numbered if s in chosen))
+    return replace(spec, runs=runs, datasets=datasets)

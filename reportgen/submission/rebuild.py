@@ -9,22 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from ..spec import ExperimentSpec
+from ..spec.select import with_runs
 
 __all__ = ["rebuild", "select_runs"]
 
 
 def select_runs(spec: ExperimentSpec, names: list[str]) -> ExperimentSpec:
     """The experiment cut to these runs and the runs they start from, without report sections (no figure probes)."""
-    needed: set[str] = set()
-    wanted = [name for name in names if name in spec.runs]
-    while wanted:
-        name = wanted.pop()
-        if name not in needed:
-            needed.add(name)
-            wanted.extend(spec.runs[name].parents())
-    runs = {name: run for name, run in spec.runs.items() if name in needed}
-    datasets = {name: d for name, d in spec.datasets.items() if any(run.dataset == name for run in runs.values())}
-    return replace(spec, runs=runs, datasets=datasets, sections=(), convolution=None, selected=())
+    return replace(with_runs(spec, names), sections=(), convolution=None, selected=())
 
 
 def _precision(manifest: dict[str, Any]) -> str | None:
