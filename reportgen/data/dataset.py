@@ -19,6 +19,7 @@ class DataSource:
     source: str
     files: tuple[str, ...]  # empty: not in local files (Keras download or built in memory)
     origin: str
+    folder: str | None = None  # a folder source's folder: every file must lie in it, links and '..' resolved
 
 
 @dataclass(frozen=True)

@@ -126,8 +126,8 @@ def _split(folder: Path, split: str, classes: Sequence[str]) -> tuple[tuple[Path
         if not line:
             continue
         name, sep, image_id = line.partition("/")
-        if not sep or not image_id:
-            raise DataError(f"{listing}:{number}: expected 'class/image_id'. Received: {line!r}")
+        if not sep or not image_id or any(part in ("", ".", "..") or "\\" in part for part in (name, *image_id.split("/"))):
+            raise DataError(f"{listing}:{number}: expected 'class/image_id' (names inside images/, no '..'). Received: {line!r}")
         if name in index:
             out.append((folder / "images" / name / f"{image_id}.jpg", index[name]))
     if not out:
@@ -164,7 +164,7 @@ def _locate(opts: Mapping[str, Any]) -> DataSource:
             f"such as {missing[0]}",
             hint=_HINT,
         )
-    return DataSource("food101", plan.files, str(plan.folder))
+    return DataSource("food101", plan.files, str(plan.folder), folder=str(plan.folder))
 
 
 def _peek(opts: Mapping[str, Any]) -> DataShape:

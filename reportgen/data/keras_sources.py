@@ -112,8 +112,9 @@ def _find(ds: _KerasDataset) -> DataSource | None:
     for place in ds.places():
         files = _files_at(place)
         if files:
+            folder = str(place.path.absolute()) if place.path.is_dir() else None  # an archive is one file
             return DataSource(
-                ds.name, tuple(str(f.absolute()) for f in files), str(place.path.absolute())
+                ds.name, tuple(str(f.absolute()) for f in files), str(place.path.absolute()), folder=folder
             )
     return None
 

@@ -46,7 +46,7 @@ def _locate_idx(opts: Mapping[str, Any]) -> DataSource:
     if files is None:
         missing = ", ".join(missing_idx_files(folder))
         raise DataError(f"dataset source 'idx': {folder} lacks {missing} (gzipped or plain)")
-    return DataSource("idx", tuple(str(f) for f in files), str(folder))
+    return DataSource("idx", tuple(str(f) for f in files), str(folder), folder=str(folder))
 
 
 def _read_idx(found: DataSource, opts: Mapping[str, Any]) -> Dataset:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.data.dataset import Dataset, DataShape, DataSource
+from reportgen.data.paths import first_outside
 from reportgen.errors import DataError
 from reportgen.registry import Registry, did_you_mean
 
@@ -93,14 +94,26 @@ def locate(source: str, options: Options | None = None) -> DataSource:
     an unknown source, bad options, or data that is neither local nor obtainable.
     """
     spec = _source(source)
-    return spec.locate(check_options(source, spec, options))
+    return _contained(spec.locate(check_options(source, spec, options)))
+
+
+def _contained(found: DataSource) -> DataSource:
+    """A folder source's files, each inside its folder: a listing line with '..', or an image that is a link out of the
+    folder, would pull the grader's other files into training (the rule `path:` follows, for every file read)."""
+    if found.folder is not None:
+        outside = first_outside(found.files, found.folder)
+        if outside:
+            raise DataError(f"dataset source '{found.source}': {outside[0]} resolves to {outside[1]}, outside the dataset's "
+                            f"folder {os.path.realpath(found.folder)}",
+                            hint="a listing line or a symbolic link may not lead out of the dataset's folder")
+    return found
 
 
 def load(source: str, options: Options | None = None) -> Dataset:
     """Locate and read `source` into a Dataset (downloading through Keras if needed)."""
     spec = _source(source)
     opts = check_options(source, spec, options)
-    return spec.read(spec.locate(opts), opts)
+    return spec.read(_contained(spec.locate(opts)), opts)
 
 
 def peek(source: str, options: Options | None = None) -> DataShape:
