@@ -92,6 +92,11 @@ def local_signer() -> Signer:
             with os.fdopen(fd, "w") as out:
                 out.write(f"{seed.hex()} {socket.gethostname()}\n")
             os.replace(tmp, path)  # two first builds at once: one key wins, both then read it
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:  # as ssh refuses an unprotected private key: anyone who can read it can seal forged results
+            raise ReportgenError(f"{path}: this machine's private cache key is open to others (mode {mode:04o}); anyone who "
+                                 "can read it can seal forged results as this machine",
+                                 hint=f"chmod 600 {path}, or point ${KEY_VAR} at a key only you can read")
         fields = path.read_text(encoding="ascii").split()
         seed = bytes.fromhex(fields[0])
         if len(seed) != 32:

@@ -207,3 +207,18 @@ def test_a_memo_entry_is_trusted_only_for_the_same_file(tmp_path: Path) -> None:
     saved["files"][str(data)]["sha256"] = "zz"
     memo.write_text(json.dumps(saved))
     assert file_fingerprint([data], memo) == file_fingerprint([data])  # a malformed digest is computed again
+
+
+@pytest.mark.parametrize("mode", [0o666, 0o644, 0o640])
+def test_a_private_key_others_can_read_is_refused_as_ssh_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys,
+                                                              mode: int) -> None:
+    key = tmp_path / "cache-key"
+    monkeypatch.setenv(KEY_VAR, str(key))
+    local_signer()  # made on first use, 0600
+    assert key.stat().st_mode & 0o777 == 0o600
+    key.chmod(mode)
+    assert main(["key"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"private cache key is open to others (mode {mode:04o})" in err and f"chmod 600 {key}" in err
+    key.chmod(0o600)
+    assert main(["key"]) == 0 and capsys.readouterr().out.startswith("reportgen-ed25519 ")
