@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "reportgen"
 
 # What each area may import from reportgen (besides itself).
-_BASE = {"errors", "registry", "limits", "numbers"}  # the bottom of the stack: errors, lookup tables, bounds, rounding
+_BASE = {"errors", "registry", "limits", "numbers", "text", "atomic"}  # the bottom: errors, lookup tables, bounds, rounding, escaping, whole-file writes
 ALLOWED = {
     "spec": _BASE,
     "data": _BASE | {"quiet"},

@@ -6,14 +6,21 @@ import time
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from ..text import printable
 from .events import EpochEnded, Event, FitStarted, RunStarted, Step
 
-__all__ = ["TrainingProgress", "console"]
+__all__ = ["TrainingProgress", "console", "escape"]
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def escape(text: object) -> str:
+    """Untrusted text (run names, a student's group) for a console line: Rich markup inert, and every control character
+    written as an escape, so that nothing printed can move the cursor, retitle or ring the grader's terminal."""
+    return _markup_escape(printable(text))
 
 
 class TrainingProgress:
