@@ -19,6 +19,8 @@ __all__ = ["UnsafeZip", "check_zip", "unpack", "write_zip"]
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # every member's time: the same inputs give the same bytes
 _RATIO_FLOOR = 64 << 10  # members up to 64 KiB may compress as well as they like (a small JSON file of zeros is no bomb)
 _EOCD = b"PK\x05\x06"
+_MAX_NAME = 512  # bytes in a member's name: a submission's are short, and scratch folder + name must fit PATH_MAX
+_RECORD_BOUND = 46 + _MAX_NAME + 1024  # bytes of one central-directory record: header, name, extra fields and comment
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -47,32 +49,69 @@ def _shown(name: str) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
-def _directory_entries(data: bytes) -> int:
-    """The member count the end-of-central-directory record declares (read before zipfile parses the directory)."""
-    at = data.rfind(_EOCD)
-    if at < 0 or len(data) - at < 22:
+def _directory(tail: bytes, size: int) -> tuple[int, int, int]:
+    """(declared member count, directory size, where the directory starts) from the end-of-central-directory record."""
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
         raise UnsafeZip("refused: not a zip file (no end-of-central-directory record)")
-    entries, _size, offset = struct.unpack("<HII", data[at + 10:at + 20])
+    entries, directory, offset = struct.unpack("<HII", tail[at + 10:at + 20])
     if entries == 0xFFFF or offset == 0xFFFFFFFF:
         raise UnsafeZip("refused: a ZIP64 archive (a submission has far fewer and smaller members)")
-    return entries
+    end = size - len(tail) + at  # the directory lies just before its end record (zipfile reads it there too)
+    return entries, directory, end - directory
 
 
-def _tail(source: Path | bytes) -> bytes:
+def _tail(source: Path | bytes) -> tuple[bytes, int]:
+    """The last 64 KiB (where the end record is) and the whole size."""
     if isinstance(source, bytes):
-        return source[-(65535 + 22):]
+        return source[-(65535 + 22):], len(source)
     with open(source, "rb") as stream:
-        stream.seek(0, os.SEEK_END)
-        stream.seek(max(0, stream.tell() - (65535 + 22)))
-        return stream.read()
+        size = stream.seek(0, os.SEEK_END)
+        stream.seek(max(0, size - (65535 + 22)))
+        return stream.read(), size
+
+
+def _read_directory(source: Path | bytes, start: int, length: int) -> bytes:
+    if isinstance(source, bytes):
+        return source[start:start + length]
+    with open(source, "rb") as stream:
+        stream.seek(start)
+        return stream.read(length)
+
+
+def _scan_directory(source: Path | bytes, what: str) -> None:
+    """Walk the central directory's raw records before zipfile parses it: a bounded read (its size, its member count
+    against the end record's), and names as stored (zipfile cuts a name at a NUL byte, and shows no length)."""
+    tail, size = _tail(source)
+    entries, length, start = _directory(tail, size)
+    if entries > limit("zip_members"):
+        raise UnsafeZip(f"refused: {what}: " + exceeded("zip_members", f"{entries:,} members"))
+    if length > limit("zip_members") * _RECORD_BOUND or start < 0:
+        raise UnsafeZip(f"refused: {what}: its central directory claims {length:,} bytes, more than "
+                        f"{limit('zip_members'):,} members of at most {_RECORD_BOUND:,} bytes each, or more than the file")
+    data, at, found = _read_directory(source, start, length), 0, 0
+    while at < len(data):
+        if data[at:at + 4] != b"PK\x01\x02" or len(data) - at < 46:
+            raise UnsafeZip(f"refused: {what}: its central directory is damaged at byte {at:,}")
+        name_length, extra, comment = struct.unpack("<HHH", data[at + 28:at + 34])
+        name = data[at + 46:at + 46 + name_length]
+        found += 1
+        if found > entries:
+            raise UnsafeZip(f"refused: {what}: its central directory holds more members than its end record declares ({entries:,})")
+        if b"\0" in name:
+            raise UnsafeZip(f"refused: {what}: member '{_shown(name.decode('utf-8', 'replace'))}' has a NUL byte in its name")
+        if name_length > _MAX_NAME:
+            raise UnsafeZip(f"refused: {what}: member '{_shown(name.decode('utf-8', 'replace'))}' has a name of "
+                            f"{name_length:,} bytes (at most {_MAX_NAME})")
+        at += 46 + name_length + extra + comment
+    if found != entries:
+        raise UnsafeZip(f"refused: {what}: its end record declares {entries:,} members, its central directory holds {found:,}")
 
 
 def check_zip(source: Path | bytes, what: str = "zip") -> zipfile.ZipFile:
     """Open a zip (a path or bytes) after checking its directory: member count, names, kinds, sizes and ratios against the
     limits; nothing is inflated. UnsafeZip with the first reason found."""
-    entries = _directory_entries(_tail(source))
-    if entries > limit("zip_members"):
-        raise UnsafeZip(f"refused: {what}: " + exceeded("zip_members", f"{entries:,} members"))
+    _scan_directory(source, what)
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -138,8 +177,11 @@ def unpack(zip_path: Path, dest: Path) -> dict[str, Path]:
             if info.is_dir():
                 continue
             target = dest.joinpath(*info.filename.split("/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            except OSError as exc:  # a name this file system refuses (too long, a reserved name): refused, not a crash
+                raise UnsafeZip(f"refused: member '{_shown(info.filename)}' cannot be unpacked here ({exc.strerror or exc})") from None
             try:
                 with os.fdopen(descriptor, "wb") as out, archive.open(info) as member:
                     while chunk := member.read(1 << 20):  # zipfile stops at the declared size and checks the CRC

@@ -42,3 +42,24 @@ def zeros_bomb(path: Path, mebibytes: int, name: str = "report.pdf") -> Path:
     end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(data), 0)
     path.write_bytes(local + data + central + end)
     return path
+
+
+def nul_name_zip(path: Path) -> Path:
+    """A member whose stored name holds a NUL byte ('results.json\\0.sh'): zipfile would cut it to 'results.json'."""
+    plain_zip(path, {"manifest.json": b"{}", "results.jsonX.sh": b"#!/bin/sh\n"})
+    path.write_bytes(path.read_bytes().replace(b"results.jsonX.sh", b"results.json\0.sh"))  # both headers; no CRC covers names
+    return path
+
+
+def lying_directory_zip(path: Path, records: int = 200_000) -> Path:
+    """An end record that declares one member, over a central directory of `records` of them (each parsed by zipfile)."""
+    data = b"x"
+    name = b"m.txt"
+    crc = zlib.crc32(data)
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, 1, 1, len(name), 0) + name + data
+    entry = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, crc, 1, 1, len(name),
+                        0, 0, 0, 0, 0o100644 << 16, 0) + name
+    central = entry * records
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
+    path.write_bytes(local + central + end)
+    return path

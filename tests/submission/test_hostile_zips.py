@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hostile_zips import plain_zip, zeros_bomb
+from hostile_zips import lying_directory_zip, nul_name_zip, plain_zip, zeros_bomb
 from submissions import edit_json
 
 import reportgen.submission.render  # noqa: F401 - imported before the clock starts, as in a grader's session
@@ -34,6 +34,10 @@ HOSTILE = {
     "bomb": (lambda p: zeros_bomb(p, 1024), "bytes a submission zip unpacks to"),  # 1 GiB of zeros in about 1 MB
     "ratio": (lambda p: zeros_bomb(p, 64), "unpacked bytes per packed byte"),  # 64 MiB: under the total, over the ratio
     "not-a-zip": (lambda p: p.write_bytes(b"%PDF-1.7 not a zip") and p, "not a zip file"),
+    # A path over the file system's limit (each part short): refused with the name rules, not 'File name too long'.
+    "long-path": (lambda p: plain_zip(p, {"manifest.json": b"{}", "a/" * 2497 + "bcdefg": b"x"}), "has a name of 5,000 bytes"),
+    "nul-name": (nul_name_zip, "has a NUL byte in its name"),
+    "lying-end-record": (lying_directory_zip, "its central directory claims 10,200,000 bytes"),
 }
 
 
