@@ -41,12 +41,14 @@ def report(c, name, quick=False, force=False, mixed_precision=False, section="",
 
 @task(help={"folder": "folder of the submission .zip files", "reference": "the grader's experiment (pw04 or experiments/pw04.yaml)",
             "out": "output folder (default build/grade-FOLDER)", "executor": "local (default) or ray",
-            "address": "with --executor ray: the Ray cluster to join"})
-def grade(c, folder, reference, out="", executor="local", address=""):
+            "address": "with --executor ray: the Ray cluster to join",
+            "quick": "grade at the reference's quick profile (to try the grading on quick submissions)"})
+def grade(c, folder, reference, out="", executor="local", address="", quick=False):
     """Verify every submission in FOLDER against the reference: grades.xlsx, grades.json, leaderboard.pdf."""
     from reportgen.cli import main
 
     flags = [arg for flag, value in (("--out", out), ("--executor", executor), ("--address", address)) if value for arg in (flag, value)]
+    flags += ["--quick"] if quick else []
     os.environ["REPORTGEN_DATA_PATH"] = with_shared_data(os.environ.get("REPORTGEN_DATA_PATH", ""))
     code = main(["grade", folder, "--reference", reference, *flags])
     if code:

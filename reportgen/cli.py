@@ -9,8 +9,11 @@ import time
 from pathlib import Path
 
 from .errors import ReportgenError
+from .text import printable
 
-__all__ = ["main"]
+__all__ = ["INTERNAL_ERROR", "main"]
+
+INTERNAL_ERROR = 3  # exit code of a crash: 0 and 1 are verdicts (verified, NOT verified), 2 a user's mistake
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,16 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--executor", choices=("local", "ray"), default="local",
                        help="local: one verification after the other (default); ray: one Ray task per submission")
     grade.add_argument("--address", help="with --executor ray: the Ray cluster to join (default: start one here)")
+    grade.add_argument("--quick", action="store_true", help="grade at the reference's quick profile (its subset and epochs), "
+                                                            "to try the grading itself; a full build is then refused")
     grade.add_argument("--limit", dest="limits", action="append", default=[], metavar="NAME=N",
                        help="raise a bound on untrusted input, as for report (repeatable)")
     return parser
 
 
 def _report(args: argparse.Namespace) -> int:
-    from rich.markup import escape
-
     from .pipeline import build
-    from .run.progress import console
+    from .run.progress import console, escape
 
     start = time.perf_counter()
     summary = build(args.name, quick=args.quick, force=args.force, out=args.out, cache_dir=args.cache,
@@ -95,7 +98,7 @@ def _validate(args: argparse.Namespace) -> int:
             if args.models:
                 check_models(spec, base=Path(file).parent)
         except ReportgenError as exc:
-            print(exc, file=sys.stderr)
+            print(printable(exc), file=sys.stderr)
             failed += 1
         else:
             print(f"{file}: ok ({len(spec.runs)} runs, {len(spec.sections)} sections)")
@@ -120,14 +123,12 @@ def _key(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from rich.markup import escape
-
-    from .run.progress import console
+    from .run.progress import console, escape
     from .submission.grade import grade_class
 
     start = time.perf_counter()
     grades = grade_class(args.folder, args.reference, out=args.out, cache=args.cache, executor=args.executor,
-                         address=args.address, say=lambda line: console.print(escape(line)))
+                         address=args.address, say=lambda line: console.print(escape(line)), quick=args.quick)
     ranked = sum(g.rank is not None for g in grades.graded)
     full = sum(g.passed == len(g.verdicts) and not g.problems for g in grades.graded)
     n = len(grades.graded)
@@ -152,11 +153,12 @@ def main(argv: list[str] | None = None) -> int:
             return run_command(args)
         return _report(args) if args.command == "report" else _validate(args)
     except ReportgenError as exc:
-        print(f"error: {exc}" if "\n" not in str(exc) and not _located(str(exc)) else str(exc), file=sys.stderr)
+        text = printable(exc)  # an error may quote a student's file: no control character reaches the terminal
+        print(f"error: {text}" if "\n" not in text and not _located(text) else text, file=sys.stderr)
         return exc.exit_code
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS):
-            raise
+            return _internal_error(args.command)
         where = f" in {Path(exc.filename).parent}" if exc.filename else ""
         print(f"error: cannot write{where}: {exc.strerror} (finished runs are in the cache; free space and run the same "
               "command to go on)", file=sys.stderr)
@@ -164,6 +166,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: finished runs are in the cache; run the same command to go on", file=sys.stderr)
         return 130
+    except Exception:
+        return _internal_error(args.command)
+
+
+def _internal_error(command: str) -> int:
+    """A bug of reportgen's: its traceback, and an exit code that no verdict uses (1 is NOT verified)."""
+    import traceback
+
+    print(printable(traceback.format_exc()), file=sys.stderr, end="")
+    print(f"reportgen {command}: internal error (exit {INTERNAL_ERROR}); please report it with the lines above", file=sys.stderr)
+    return INTERNAL_ERROR
 
 
 def _located(message: str) -> bool:

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_text
 from .errors import ReportgenError
 from .run import Cache, run_experiment
 from .run.executors import check_executor
@@ -85,7 +86,7 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
     summary.cached = [n for n, r in results.items() if r.from_cache]
     summary.failed = {n: r.failure for n, r in results.items() if r.failed}
     _render(spec, results, out)
-    _write(out / ".stamp", stamp)  # last: the outputs are current only once all of them are written
+    write_text(out / ".stamp", stamp)  # last: the outputs are current only once all of them are written
     return summary
 
 
@@ -121,19 +122,9 @@ def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
         os.replace(render_pdf(html, out, pdf), out / "report.pdf")
     finally:
         pdf.unlink(missing_ok=True)
-    _write(out / "report.html", html)
+    write_text(out / "report.html", html)
     payload = {"experiment": spec.name, "profile": spec.profile, **({"sections": list(spec.selected)} if spec.selected else {}), "runs": {n: r.summary() for n, r in results.items()}}
-    _write(out / "results.json", json.dumps(payload, indent=2))
-
-
-def _write(path: Path, text: str) -> None:
-    """Write a text output whole or not at all (a full disk leaves the old file, or none, never half of one)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text(out / "results.json", json.dumps(payload, indent=2))
 
 
 def _draw_figures(plan: list[dict], results: dict, out: Path) -> None:
@@ -158,7 +149,7 @@ def _draw_figures(plan: list[dict], results: dict, out: Path) -> None:
             drawn = FIGURES.get(item["options"]["kind"])(item["options"], results)
             (save_drawing if isinstance(drawn, bytes) else save_figure)(drawn, out / item["file"])
     stamps_file.parent.mkdir(parents=True, exist_ok=True)
-    _write(stamps_file, json.dumps(stamps, indent=1, sort_keys=True))
+    write_text(stamps_file, json.dumps(stamps, indent=1, sort_keys=True))
 
 
 def _digest(files: list[Path]) -> str:

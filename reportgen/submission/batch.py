@@ -12,19 +12,19 @@ from ..errors import ReportgenError
 __all__ = ["EXECUTORS", "Job", "Outcome", "verify_all", "verify_one"]
 
 EXECUTORS = ("local", "ray")
-Job = tuple[Path, Path, Path, Path]  # (zip, its output folder, the reference, the shared cache): absolute paths
+Job = tuple[Path, Path, Path, Path, bool]  # (zip, its output folder, the reference, the shared cache; absolute), quick
 Outcome = tuple[Any, "str | None"]  # (its VerifyReport or None, the line that says why there is none)
 ERROR_FILE = "grade-error.txt"  # in a submission's folder: the traceback of a verification that crashed
 _ENV = ("REPORTGEN_DATA_PATH", "KERAS_BACKEND", "REPORTGEN_TRUST", "REPORTGEN_KEY")  # what a Ray worker takes from the driver
 
 
-def verify_one(zip_path: Path, out: Path, reference: Path, cache: Path) -> Outcome:
+def verify_one(zip_path: Path, out: Path, reference: Path, cache: Path, quick: bool = False) -> Outcome:
     """verify_submission on one zip. verify reports a bad submission as refused; anything it raises is returned as a line
     (a crash's traceback kept in out/grade-error.txt) so that one submission never stops the class."""
     from .verify import verify_submission
 
     try:
-        return verify_submission(zip_path, out, reference=reference, cache=cache), None
+        return verify_submission(zip_path, out, reference=reference, cache=cache, quick=quick), None
     except ReportgenError as exc:
         return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     except Exception as exc:  # one hostile or broken submission must not stop the class: recorded, traceback kept

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import ReportgenError
+from ..text import printable
 
 __all__ = ["COMMANDS", "add_commands", "run_command"]
 
@@ -33,6 +34,8 @@ def add_commands(commands: argparse._SubParsersAction) -> list[argparse.Argument
     verify.add_argument("--seed", type=int, default=0, help="the seed of --sample (default 0)")
     verify.add_argument("--out", type=Path, help="output folder (default build/verify-ZIPSTEM)")
     verify.add_argument("--cache", type=Path, help="the grader's result cache (default build/cache or $REPORTGEN_CACHE)")
+    verify.add_argument("--quick", action="store_true", help="with --reference: grade at its quick profile (its subset and "
+                                                             "epochs), to try the grading itself; a full build is then refused")
     return [submit, verify]
 
 
@@ -41,9 +44,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from rich.markup import escape
-
-    from ..run.progress import console
+    from ..run.progress import console, escape
     from .submit import submit
 
     done = submit(args.name, quick=args.quick, allow_quick=args.allow_quick, out=args.out, cache=args.cache)
@@ -70,10 +71,12 @@ def _verify(args: argparse.Namespace) -> int:
 
         reference = resolve_experiment(str(reference))
     start = time.perf_counter()
+    if args.quick and reference is None:
+        raise ReportgenError("--quick grades at the reference's quick profile: give --reference too")
     report = verify_submission(args.zip, out, reference=reference, runs=runs, sample=args.sample, cache=args.cache,
-                               seed=args.seed)
+                               seed=args.seed, quick=args.quick)
     if report.refused:
-        print(f"error: {report.refused.splitlines()[0]}", file=sys.stderr)
+        print(f"error: {printable(report.refused.splitlines()[0])}", file=sys.stderr)
         return 2
     tally = Counter(v.verdict for v in report.numbers)
     numbers = ", ".join(f"{n} {verdict}" for verdict, n in tally.items()) or "no number graded"
@@ -81,6 +84,7 @@ def _verify(args: argparse.Namespace) -> int:
     problems += [f"{len(names)} required {kind} missing" for kind, names in report.required.items() if names]
     cells = sum(c["verdict"] != "reproduced" for c in report.workbook)
     problems += [f"{cells} workbook cells not reproduced"] if cells else []
-    print(f"{args.zip.name}: {'verified' if report.ok else 'NOT verified'}: {numbers}"
-          f"{'; ' + ', '.join(problems) if problems else ''} ({time.perf_counter() - start:.1f} s) -> {out}/verify.pdf")
+    problems += [f"{len(report.differs)} runs on another test set"] if report.differs else []
+    print(printable(f"{args.zip.name}: {'verified' if report.ok else 'NOT verified'}: {numbers}"
+                    f"{'; ' + ', '.join(problems) if problems else ''} ({time.perf_counter() - start:.1f} s) -> {out}/verify.pdf"))
     return 0 if report.ok else 1

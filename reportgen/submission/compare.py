@@ -35,25 +35,31 @@ def run_metrics(run: str, reported: dict[str, Any], regenerated: dict[str, Any])
 
 
 def number_verdict(run: str, metric: str, reported: dict[str, Any], regenerated: dict[str, Any], rules: GradingSpec) -> dict[str, Any]:
-    """The fields of a Verdict for one number. Runs with seed replicates: |reported mean - regenerated mean| <= k * std
-    (the larger std of the two sides; the metric's absolute tolerance if that is larger); others: the tolerance."""
-    mine = _number(_entry(reported, run, "metrics").get(metric))
+    """The fields of a Verdict for one number. Every bound comes from the grader's side: a run the rebuild trained with
+    seed replicates passes when |reported mean - regenerated mean| <= k * the rebuild's std (or the metric's tolerance, if
+    larger); any other number within the reference's tolerance. What the zip says of its own spread is never read."""
+    raw = _entry(reported, run, "metrics").get(metric)
+    mine = _number(raw)
     again = _number(_entry(regenerated, run, "metrics").get(metric))
-    stds = [s for s in (_number(_entry(reported, run, "std").get(metric)), _number(_entry(regenerated, run, "std").get(metric)))
-            if s is not None and math.isfinite(s)]
-    std = max(stds) if stds else None
+    spread = _number(_entry(regenerated, run, "std").get(metric))
+    std = spread if spread is not None and math.isfinite(spread) else None
     bound = max(rules.k * std, rules.tolerance_of(metric)) if std is not None else rules.tolerance_of(metric)
+    note = None
     if mine is None:
         verdict = MISSING
-    elif again is None:
-        verdict = NOT_REPRODUCED
+        note = None if raw is None else f"the reported value is not a number ({type(raw).__name__})"
+    elif not math.isfinite(mine):
+        verdict, note = NOT_REPRODUCED, f"the reported value is not a finite number ({mine})"
+    elif again is None or not math.isfinite(again):
+        verdict, note = NOT_REPRODUCED, "the rebuild gave no finite value"
     elif mine == again:
         verdict = REPRODUCED
-    elif abs(mine - again) <= bound:  # false for nan and inf
+    elif abs(mine - again) <= bound:
         verdict = WITHIN
     else:
         verdict = NOT_REPRODUCED
-    return {"run": run, "metric": metric, "reported": mine, "regenerated": again, "std": std, "tolerance": bound, "verdict": verdict}
+    return {"run": run, "metric": metric, "reported": mine, "regenerated": again, "std": std, "tolerance": bound,
+            "verdict": verdict, "note": note}
 
 
 def missing_required(rules: GradingSpec, spec: ExperimentSpec) -> dict[str, list[str]]:

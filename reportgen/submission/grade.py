@@ -9,12 +9,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..atomic import write_text
 from ..errors import ReportgenError
+from ..text import field as field_text, printable
 
 if TYPE_CHECKING:
     from .batch import Outcome
 
-__all__ = ["PASSED", "VERDICTS", "ClassGrades", "Graded", "grade_class", "graded_from", "summarise"]
+__all__ = ["PASSED", "VERDICTS", "ClassGrades", "Graded", "grade_class", "graded_from", "graded_numbers", "summarise"]
 
 VERDICTS = ("reproduced", "within tolerance", "NOT reproduced", "missing")  # verify's verdicts, in the gradebook's order
 PASSED = VERDICTS[:2]  # what counts towards the score
@@ -37,6 +39,8 @@ class Graded:
     rank: int | None = None
     numbers: list[tuple[str, str]] = field(default_factory=list)  # (run, metric) of each verdict
     cells: list[str] = field(default_factory=list)  # workbook cells (convolution exercise) not reproduced
+    differs: dict[str, str] = field(default_factory=dict)  # graded runs tested on another test set than the reference's
+    extra: list[str] = field(default_factory=list)  # runs the submission adds: listed for this group, graded for nobody
 
     @property
     def counts(self) -> dict[str, int]:
@@ -65,6 +69,8 @@ class Graded:
         for kind in ("runs", "sections", "figures"):
             if self.required.get(kind):
                 found.append(f"{kind} missing: {', '.join(self.required[kind])}")
+        for run, why in self.differs.items():
+            found.append(f"test set differs: {run} ({why})")
         if self.cells:
             found.append(f"workbook cells not reproduced: {', '.join(self.cells[:5])}"
                          + (f" and {len(self.cells) - 5} more" if len(self.cells) > 5 else ""))
@@ -110,40 +116,33 @@ class ClassGrades:
 def graded_from(file: str, folder: str, report: Any | None, error: str | None, numbers: list[tuple[str, str]],
                 board: tuple[str, str] | None) -> Graded:
     """A Graded from one verify_submission outcome: its VerifyReport, or the error that stopped it (then nothing passed)."""
+    file = field_text(file)  # the zip's name is the student's too
     if report is None:
         return Graded(file, Path(file).stem, [], folder, ["missing"] * len(numbers), [None] * len(numbers),
-                      refused=error or "not verified", numbers=list(numbers))
+                      refused=printable(error or "not verified"), numbers=list(numbers))
     found = {(v.run, v.metric): v for v in report.numbers}
     verdicts = [found[n].verdict if n in found else "missing" for n in numbers]
     regenerated = [found[n].regenerated if n in found else None for n in numbers]
     lead = found.get(board) if board else None
-    value = lead.regenerated if lead is not None and lead.verdict in PASSED and not report.refused else None
+    intact = not report.refused and not (report.files or {}).get("tampered")  # a tampered file: its numbers stand for nothing
+    value = lead.regenerated if lead is not None and lead.verdict in PASSED and intact else None
     files = {kind: sorted(names) for kind, names in (report.files or {}).items() if names}
     required = {kind: list(names) for kind, names in (report.required or {}).items() if names}
     cells = [str(cell.get("cell")) for cell in (report.workbook or []) if cell.get("verdict") != PASSED[0]]
     return Graded(file, report.group or Path(file).stem, list(report.authors or []), folder, verdicts, regenerated,
-                  files, required, report.refused, value, numbers=list(numbers), cells=cells)
+                  files, required, report.refused, value, numbers=list(numbers), cells=cells,
+                  differs=dict(report.differs or {}), extra=list(report.extra or []))
 
 
-def _numbers(grading: Any, reports: list[Any]) -> list[tuple[str, str]]:
-    """The graded (run, metric) pairs: every number verify checked in any submission, in the grading block's order of
-    runs (a swept run's written name stands for its variants, 'mlp' for 'mlp[units=32]') and metrics; a graded run that no
-    submission has gets its columns too (missing everywhere)."""
-    runs, metrics = (list(grading.runs), list(grading.metrics)) if grading is not None else ([], [])
-    seen = list(dict.fromkeys((v.run, v.metric) for report in reports for v in (report.numbers or ())))
-    bases = {run.split("[", 1)[0] for run, _ in seen} | {run for run, _ in seen}
-    seen += [(run, metric) for run in runs if run not in bases for metric in metrics]
+def graded_numbers(spec: Any) -> list[tuple[str, str]]:
+    """The graded (run, metric) pairs, the gradebook's columns, from the reference alone: the grading block's runs (a
+    swept run's written name stands for each of the reference's variants; default: every run) times its metrics. No
+    submission adds a column: a run it adds is listed for that group and graded for nobody."""
+    from .verify import graded_runs
 
-    run_seen = list(dict.fromkeys(run for run, _ in seen))
-    metric_seen = list(dict.fromkeys(metric for _, metric in seen))
-
-    def order(pair: tuple[str, str]) -> tuple[int, int, int, int]:
-        run, metric = pair
-        base = run if run in runs else run.split("[", 1)[0]
-        return (runs.index(base) if base in runs else len(runs), run_seen.index(run),
-                metrics.index(metric) if metric in metrics else len(metrics), metric_seen.index(metric))
-
-    return sorted(seen, key=order)
+    grading = spec.grading
+    runs = graded_runs(list(grading.runs) if grading is not None else [], spec, None, 0)
+    return [(run, metric) for run in runs for metric in (grading.metrics if grading is not None else ("test_accuracy",))]
 
 
 def _board(grading: Any) -> tuple[str, str] | None:
@@ -155,9 +154,8 @@ def summarise(spec: Any, reference: str, outcomes: list[tuple[str, str, Any | No
     """ClassGrades from (zip name, output folder, VerifyReport or None, error or None) per submission: ranked, by group."""
     from .leaderboard import higher_is_better, rank
 
-    grading = spec.grading
-    numbers = _numbers(grading, [report for _, _, report, _ in outcomes if report is not None])
-    board = _board(grading)
+    numbers = graded_numbers(spec)
+    board = _board(spec.grading)
     graded = sorted((graded_from(file, folder, report, error, numbers, board) for file, folder, report, error in outcomes),
                     key=lambda g: (g.group.casefold(), g.file))
     higher = higher_is_better(board[1]) if board else True
@@ -189,38 +187,55 @@ def _reference(name: str | Path) -> tuple[Path, Any]:
 
 
 def grade_class(folder: Path, reference: str | Path, out: Path | None = None, cache: Path | None = None,
-                executor: str = "local", address: str | None = None, say: Callable[[str], None] = lambda line: None) -> ClassGrades:
-    """Verify every *.zip of `folder` against `reference` into out/<zip name>/ (sharing one cache, so identical honest
-    runs train once), then write out/grades.xlsx, out/grades.json, out/leaderboard.html and .pdf."""
+                executor: str = "local", address: str | None = None, say: Callable[[str], None] = lambda line: None,
+                quick: bool = False) -> ClassGrades:
+    """Verify every *.zip of `folder` against `reference` (at its full profile, or its quick one) into out/<zip name>/
+    (sharing one cache, so identical honest runs train once), then write out/grades.xlsx, out/grades.json,
+    out/leaderboard.html and .pdf. grades.json is rewritten as each verdict comes in, so that a crash or a kill keeps
+    every verdict known by then ("complete": false)."""
     from .batch import verify_all
     from .gradebook import write_gradebook
     from .leaderboard import write_leaderboard
+    from .scratch import remove_stale
 
     folder = Path(folder)
     zips = _submissions(folder)
     path, spec = _reference(reference)
     out = Path(out or Path("build") / f"grade-{folder.resolve().name}").resolve()
     cache = Path(cache or os.environ.get("REPORTGEN_CACHE", "build/cache")).resolve()
-    jobs = [(z.resolve(), out / z.stem, path.resolve(), cache) for z in zips]
-    start, finished = time.perf_counter(), []
+    jobs = [(z.resolve(), out / z.stem, path.resolve(), cache, quick) for z in zips]
+    start, finished = time.perf_counter(), {}
+    out.mkdir(parents=True, exist_ok=True)
+    for child in (p for p in out.iterdir() if p.is_dir() and not p.is_symlink()):  # a killed grade's unpacked zips
+        remove_stale(child)
+
+    def outcomes_of(indices) -> list[tuple[str, str, Any, str | None]]:
+        return [(zips[i].name, str(jobs[i][1]), *finished[i]) for i in indices]
 
     def done(i: int, outcome: Outcome) -> None:
         report, error = outcome
-        finished.append(i)
+        finished[i] = outcome
         verdicts = error.splitlines()[0] if error else _line(report)
         say(f"[{len(finished)}/{len(zips)}] {zips[i].name}: {verdicts} ({time.perf_counter() - start:.0f} s)")
+        partial = summarise(spec, str(reference), outcomes_of(sorted(finished)))
+        _write_json(out, {**partial.to_json(), "complete": False, "verified": len(finished), "submissions": len(zips)})
 
-    outcomes = verify_all(jobs, executor, done, address)
-    grades = summarise(spec, str(reference), [(z.name, str(job[1]), report, error)
-                                              for z, job, (report, error) in zip(zips, jobs, outcomes)])
+    verify_all(jobs, executor, done, address)
+    grades = summarise(spec, str(reference), outcomes_of(range(len(zips))))
     grades.out = str(out)
-    out.mkdir(parents=True, exist_ok=True)
+    data = {**grades.to_json(), "complete": True, "verified": len(zips), "submissions": len(zips)}
+    _write_json(out, data)  # every verdict first; then the files drawn from them
     values = write_gradebook(grades, out / "grades.xlsx")
     write_leaderboard(grades, out)
-    data = grades.to_json()
     data["workbook"] = {"file": "grades.xlsx", "formulas": values}  # the Python value of every formula cell
-    _write_text(out / "grades.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    _write_json(out, data)
     return grades
+
+
+def _write_json(out: Path, data: dict[str, Any]) -> None:
+    from .verify import finite
+
+    write_text(out / "grades.json", json.dumps(finite(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def _line(report: Any) -> str:
@@ -229,9 +244,3 @@ def _line(report: Any) -> str:
     verdicts = [v.verdict for v in report.numbers]
     counts = ", ".join(f"{verdicts.count(v)} {v}" for v in VERDICTS if v in verdicts) or "no number checked"
     return f"group {report.group}: {counts}"
-
-
-def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from ..atomic import write_text
 from ..numbers import fixed
 from ..report.html import templates_dir
 from ..report.pdf import render_pdf
@@ -52,6 +52,8 @@ def _why_unranked(g: Graded, board: tuple[str, str] | None, numbers: list[tuple[
         return f"not verified: {g.refused.removeprefix('refused: ')}"
     if board is None:
         return "no leaderboard in the reference's grading block"
+    if g.files.get("tampered"):
+        return f"files tampered: {', '.join(g.files['tampered'])}"
     verdict = g.verdicts[numbers.index(board)] if board in numbers else "missing"
     return f"{board[1]} of {board[0]}: {verdict}"
 
@@ -91,8 +93,5 @@ def render_leaderboard(grades: ClassGrades, folder: Path | None = None) -> str:
 def write_leaderboard(grades: ClassGrades, out: Path) -> tuple[Path, Path]:
     """out/leaderboard.html and out/leaderboard.pdf (WeasyPrint, fetching nothing outside out/ and the templates)."""
     html = render_leaderboard(grades)
-    page = Path(out) / "leaderboard.html"
-    temporary = page.with_name(".leaderboard.html.tmp")
-    temporary.write_text(html, encoding="utf-8")
-    os.replace(temporary, page)
+    page = write_text(Path(out) / "leaderboard.html", html)
     return page, render_pdf(html, Path(out), Path(out) / "leaderboard.pdf")

@@ -8,6 +8,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..text import field
+
 if TYPE_CHECKING:  # check_files runs before anything else of a verification: it imports no more than it needs
     from ..run import Cache
     from ..spec import ExperimentSpec
@@ -103,7 +105,7 @@ def check_files(listed: Any, unpacked: dict[str, Path]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {"ok": [], "tampered": [], "missing": [], "unlisted": []}
     for name in sorted(listed):
         if name not in found:
-            out["missing"].append(name)
+            out["missing"].append(field(name))  # a name the student's manifest wrote: shown escaped, bounded
         else:
             out["ok" if listed[name] == _file_sha256(found[name]) else "tampered"].append(name)
     out["unlisted"] = sorted(set(found) - set(listed))

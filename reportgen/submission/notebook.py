@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..spec import ExperimentSpec
 
-__all__ = ["NOTEBOOK", "make_notebook"]
+__all__ = ["NOTEBOOK", "make_notebook", "same_notebook"]
 
 NOTEBOOK = "reproduce.ipynb"
 
@@ -88,3 +88,22 @@ def make_notebook(spec: ExperimentSpec, experiment: str, quick: bool) -> bytes:
         "language_info": {"name": "python"}})
     nbformat.validate(notebook)
     return nbformat.writes(notebook).encode("utf-8")
+
+
+def _cells(data: bytes) -> list[tuple[str, str, bool]] | None:
+    """(type, source, whether it holds outputs) of each cell; None for what is not a notebook. Cell metadata and ids are
+    not compared (a notebook re-saved by another Jupyter is still the generated one); outputs are: none is generated."""
+    import json
+
+    try:
+        cells = json.loads(data.decode("utf-8")).get("cells")
+        return [(str(c.get("cell_type")), "".join(c["source"]) if isinstance(c.get("source"), list) else str(c.get("source")),
+                 bool(c.get("outputs")) or bool(c.get("attachments"))) for c in cells]
+    except (ValueError, UnicodeDecodeError, AttributeError, TypeError, KeyError, RecursionError):
+        return None
+
+
+def same_notebook(generated: bytes, submitted: bytes) -> bool:
+    """Whether a submitted notebook holds exactly the cells that make_notebook generates for its experiment."""
+    theirs = _cells(submitted)
+    return theirs is not None and theirs == _cells(generated)

@@ -11,7 +11,7 @@ from typing import Any
 from ..spec import ExperimentSpec
 from ..spec.select import with_runs
 
-__all__ = ["rebuild", "select_runs"]
+__all__ = ["cache_root", "rebuild", "select_runs"]
 
 
 def select_runs(spec: ExperimentSpec, names: list[str]) -> ExperimentSpec:
@@ -27,18 +27,21 @@ def _precision(manifest: dict[str, Any]) -> str | None:
     return "mixed_bfloat16" if trained and all(t.get("precision") == "mixed_bfloat16" for t in trained) else None
 
 
-def rebuild(spec: ExperimentSpec, names: list[str], results: dict[str, Any], manifest: dict[str, Any],
+def cache_root(cache: Path | None) -> Path:
+    """The grader's result cache: the one given, else $REPORTGEN_CACHE, else build/cache."""
+    return Path(cache or os.environ.get("REPORTGEN_CACHE", "build/cache"))
+
+
+def rebuild(spec: ExperimentSpec, names: list[str], profile: str, manifest: dict[str, Any],
             cache: Path | None) -> dict[str, dict[str, Any]]:
-    """{run: its results.json entry, regenerated} for `names`, under the submission's profile (quick or full) and
-    precision; runs with a trusted entry in the grader's cache are read from it, the others train."""
+    """{run: its results.json entry, regenerated} for `names`, at `profile` (the reference's: 'full' or 'quick') and
+    the submission's precision; runs with a trusted entry in the grader's cache are read from it, the others train."""
     if not names:
         return {}
     from ..run import Cache, run_experiment
 
-    profile = results.get("profile", manifest.get("profile"))
-    chosen = select_runs(spec.with_profile("quick" if profile == "quick" else "full"), names)
+    chosen = select_runs(spec.with_profile(profile), names)
     precision = _precision(manifest)
     chosen = chosen.with_precision(precision) if precision else chosen
-    root = cache or Path(os.environ.get("REPORTGEN_CACHE", "build/cache"))
-    regenerated = run_experiment(chosen, Cache(root), show_progress=sys.stderr.isatty())
+    regenerated = run_experiment(chosen, Cache(cache_root(cache)), show_progress=sys.stderr.isatty())
     return {name: regenerated[name].summary() for name in names if name in regenerated}

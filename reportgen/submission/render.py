@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text
+
 __all__ = ["TEMPLATE", "render_verify", "write_outputs"]
 
 TEMPLATE = "verify.html.j2"
@@ -40,21 +42,12 @@ def render_verify(report: Any, folder: Path | None = None) -> str:
                                              workbook_same=len(report.workbook) - len(other), workbook_other=other)
 
 
-def _write(path: Path, data: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_outputs(report: Any, out: Path, pdf: bool = True) -> None:
     """Write verify.json and verify.html into `out`, and verify.pdf unless pdf=False (a refused zip: answered at once;
     an older verify.pdf is removed so that it cannot be taken for this one)."""
-    _write(out / "verify.json", json.dumps(report.to_json(), indent=1, sort_keys=False, default=str) + "\n")
+    write_text(out / "verify.json", json.dumps(report.to_json(), indent=1, sort_keys=False, default=str, allow_nan=False) + "\n")
     html = render_verify(report)
-    _write(out / "verify.html", html)
+    write_text(out / "verify.html", html)
     if not pdf:
         (out / "verify.pdf").unlink(missing_ok=True)
         return

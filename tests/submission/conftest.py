@@ -7,6 +7,7 @@ from typing import Callable
 
 import pytest
 from submissions import DEMO, make_variant
+from workbook.conftest import libreoffice  # noqa: F401 - LibreOffice headless, for grades.xlsx too
 
 from reportgen.submission.submit import submit
 
@@ -32,3 +33,4 @@ def make_submission(demo_submission: Path) -> Callable[..., Path]:
     """make_submission(tmp, edit=callable, rehash=False, name='submission.zip'): a variant of demo_submission whose
     members ({name: bytes}) `edit` changes in place; rehash=True brings manifest.json's hashes up to date."""
     return lambda tmp, edit=None, **options: make_variant(Path(tmp), edit, source=demo_submission, **options)
+

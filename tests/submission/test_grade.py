@@ -118,6 +118,7 @@ def _as_group(group: str, change: Callable[[dict], None] | None = None) -> Calla
     """An edit of the demo submission: another group's (its experiment file and manifest say so), results.json changed."""
     def edit(members: dict[str, bytes]) -> None:
         members["experiments/demo.yaml"] = members["experiments/demo.yaml"].replace(b'group: "demo"', f'group: "{group}"'.encode())
+        members["reproduce.ipynb"] = members["reproduce.ipynb"].replace(b"; group demo", f"; group {group}".encode())  # as generated
         edit_json(members, "manifest.json", lambda manifest: manifest["experiment"].update(group=group))
         if change is not None:
             edit_json(members, "results.json", change)
@@ -144,7 +145,7 @@ def test_grade_a_demo_class_end_to_end(tmp_path: Path, demo_submission: Path, de
     shutil.rmtree(cache / key[:2] / key)
     out = tmp_path / "grades"
 
-    assert main(["grade", str(classroom), "--reference", str(REFERENCE), "--out", str(out), "--cache", str(cache)]) == 0
+    assert main(["grade", str(classroom), "--reference", str(REFERENCE), "--quick", "--out", str(out), "--cache", str(cache)]) == 0
     err = capsys.readouterr().err
     assert err.count("training cnn_bn") == 1, err  # the first honest verification trains it; the others read the cache
     assert "graded 5 submissions" in err and "3 fully reproduced, 3 ranked" in err
@@ -186,9 +187,45 @@ def test_grade_with_ray_tasks(tmp_path: Path, make_submission, demo_cache: Path,
     make_submission(classroom, edit=_as_group("ada"), rehash=True, name="ada.zip")
     (classroom / "zed.zip").write_bytes(b"not a zip")
     out = tmp_path / "grades"
-    assert main(["grade", str(classroom), "--reference", str(REFERENCE), "--out", str(out), "--cache", str(demo_cache),
+    assert main(["grade", str(classroom), "--reference", str(REFERENCE), "--quick", "--out", str(out), "--cache", str(demo_cache),
                  "--executor", "ray"]) == 0
     groups = {g["group"]: g for g in json.loads((out / "grades.json").read_text())["groups"]}
     assert groups["ada"]["passed"] == 10 and groups["ada"]["rank"] == 1
     assert groups["zed"]["refused"].startswith("refused: not a zip file") and groups["zed"]["rank"] is None
     assert (out / "ada" / "verify.pdf").is_file() and "graded 2 submissions" in capsys.readouterr().err
+
+
+def test_each_verdict_is_written_as_it_comes_in(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Interrupted after two submissions, grades.json keeps both verdicts; a gradebook that cannot be written loses none."""
+    import reportgen.submission.gradebook as gradebook_module
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in GROUPS:
+        (folder / f"{name}.zip").write_bytes(b"PK")
+    seen = []
+
+    def fake_verify(zip_path: Path, out: Path, **_):
+        seen.append(zip_path.stem)
+        if len(seen) == 3:
+            raise KeyboardInterrupt  # the grader's Ctrl-C, or a kill, during the third
+        return report(zip_path.stem)
+
+    monkeypatch.setattr(verify_module, "verify_submission", fake_verify)
+    out = tmp_path / "out"
+    assert main(["grade", str(folder), "--reference", str(REFERENCE), "--out", str(out)]) == 130
+    partial = json.loads((out / "grades.json").read_text())
+    assert partial["complete"] is False and (partial["verified"], partial["submissions"]) == (2, 5)
+    assert [g["group"] for g in partial["groups"]] == ["ada", "bob"] and partial["groups"][1]["rank"] == 1
+
+    monkeypatch.setattr(verify_module, "verify_submission", lambda zip_path, out, **_: report(zip_path.stem))
+
+    def broken(*_args, **_kwargs):
+        raise gradebook_module.RenderError("cannot write the gradebook: disk on fire")
+
+    monkeypatch.setattr(gradebook_module, "write_gradebook", broken)
+    capsys.readouterr()
+    assert main(["grade", str(folder), "--reference", str(REFERENCE), "--out", str(out)]) == 2
+    assert "disk on fire" in capsys.readouterr().err
+    done = json.loads((out / "grades.json").read_text())
+    assert done["complete"] is True and [g["group"] for g in done["groups"]] == list(GROUPS)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 from graded_class import BOARD, GROUPS, NUMBERS, REFERENCE, outcomes
-from workbook.conftest import PROFILE_SETTINGS, LibreOffice
+from workbook.conftest import LibreOffice
 
 from reportgen.spec import load_spec
 from reportgen.submission.grade import summarise
@@ -26,18 +25,6 @@ def gradebook(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     grades = summarise(load_spec(REFERENCE), "experiments/demo.yaml", outcomes(folder))
     path = folder / "grades.xlsx"
     return path, write_gradebook(grades, path)
-
-
-@pytest.fixture(scope="module")
-def calc(tmp_path_factory: pytest.TempPathFactory) -> LibreOffice:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.fail("LibreOffice is required to recalculate grades.xlsx but `soffice` is not on PATH "
-                    "(apt-get install libreoffice-calc)", pytrace=False)
-    profile = tmp_path_factory.mktemp("lo-profile")
-    (profile / "user").mkdir()
-    (profile / "user" / "registrymodifications.xcu").write_text(PROFILE_SETTINGS)
-    return LibreOffice(soffice, profile, tmp_path_factory.mktemp("lo-work"))
 
 
 def _rows(path: Path, data_only: bool) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, Any]]:
@@ -73,9 +60,9 @@ def test_one_row_per_group_with_its_verdicts_and_formulas(gradebook) -> None:
     assert total["cnn_bn test_accuracy"].startswith("=COUNTIF(")
 
 
-def test_libreoffice_recalculates_the_python_values(gradebook, calc) -> None:
+def test_libreoffice_recalculates_the_python_values(gradebook, libreoffice: LibreOffice) -> None:
     path, expected = gradebook
-    (recalculated,) = calc.recalculate([path])  # every cached value poisoned first: only a recalculation restores them
+    (recalculated,) = libreoffice.recalculate([path])  # every cached value poisoned first: only a recalculation restores them
     computed = openpyxl.load_workbook(recalculated, data_only=True)[SHEET]
     formulas = openpyxl.load_workbook(path)[SHEET]
     formula_cells = {f"{SHEET}!{c.coordinate}" for row in formulas.iter_rows() for c in row if c.data_type == "f"}
