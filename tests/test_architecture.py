@@ -60,3 +60,33 @@ def test_every_module_has_a_one_line_docstring() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         doc = ast.get_docstring(ast.parse(path.read_text()))
         assert doc and "\n" not in doc.strip(), f"{path.relative_to(PACKAGE.parent)} needs a one-line docstring"
+
+
+def _local_imports(path: Path, area: str) -> set[str]:
+    """The modules of the same package that a module imports, at its top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found.update([node.module.split(".")[0]] if node.module else [alias.name for alias in node.names])
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(f"reportgen.{area}."):
+            found.add(node.module.split(".")[2])
+    return found - {"__init__"}
+
+
+@pytest.mark.parametrize("area", ["submission"])
+def test_no_circles_inside_a_package(area: str) -> None:
+    """ARCHITECTURE.md: shared types go to a module both sides import (submission/grades.py), so no module of the
+    package reaches itself through its imports, deferred ones included."""
+    modules = {p.stem: _local_imports(p, area) for p in (PACKAGE / area).glob("*.py") if p.stem != "__init__"}
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), list(modules.get(start, ()))
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo += modules.get(name, ())
+        return seen
+
+    circles = sorted(name for name in modules if name in reach(name))
+    assert not circles, f"{area}/: {', '.join(circles)} import themselves through others"

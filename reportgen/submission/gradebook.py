@@ -15,10 +15,10 @@ from openpyxl.utils import get_column_letter as letter
 from ..errors import RenderError
 from ..text import printable
 from ..workbook.cached import add_cached_values
-from .grade import PASSED, VERDICTS
+from .grades import PASSED, VERDICTS
 
 if TYPE_CHECKING:
-    from .grade import ClassGrades, Graded
+    from .grades import ClassGrades, Graded
 
 __all__ = ["HEADER_ROW", "SHEET", "build_gradebook", "write_gradebook"]
 

@@ -14,7 +14,7 @@ from ..report.html import templates_dir
 from ..report.pdf import render_pdf
 
 if TYPE_CHECKING:
-    from .grade import ClassGrades, Graded
+    from .grades import ClassGrades, Graded
 
 __all__ = ["TEMPLATE", "format_score", "higher_is_better", "leaderboard_context", "ordered", "rank", "write_leaderboard"]
 
