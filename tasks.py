@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import os
+import re
 import sys
 from pathlib import Path
 
-from invoke import task
+from invoke import Argument, Exit, ParseError, Parser, ParserContext, Program, Task, task
 
 # The real data subsets (notmnist-10k/, mnist-5k/) that pw12, sat-pa3 and i2dl-ex8 name lie in shared/data beside the checkout;
 # experiment files may only name folders on REPORTGEN_DATA_PATH (or inside their own folder), so that one is added to it.
@@ -21,7 +23,54 @@ def with_shared_data(value: str) -> str:
     return os.pathsep.join(entries)
 
 
-@task(help={"name": "experiment in experiments/ (e.g. demo, pw04)", "quick": "smoke build on a subset", "force": "retrain every run",
+class CheckedTask(Task):
+    """A task whose command line gets two fixes invoke lacks: `invoke TASK --help` prints TASK's help also when TASK has
+    positional arguments, and a mistyped option is one line naming the closest known one, exit code 2 (invoke says
+    "No idea what '--quik' is!", exit 1). Invoke gives a word to the first positional argument still missing before it
+    looks for a flag of its own, `--help` included (pyinvoke/invoke#982). It asks every task for its arguments just
+    before it parses the command line (sys.argv, as `invoke` reads it): the task it names first parses its part here
+    with invoke's own parser, to see what invoke is about to do."""
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        arguments = super().get_arguments(ignore_unknown_help)
+        core = Program().initial_context  # invoke's own flags (--echo, --help, ...), which may come before the task
+        words = Parser(initial=core, ignore_unknown=True).parse_argv(sys.argv[1:]).unparsed  # as Program.parse_core_args
+        if not words or words[0] not in (self.name, *self.aliases):
+            return arguments
+        context = self._parse(core, arguments, words)
+        values = [arg.value for arg in context.positional_args] if context else []
+        mistyped = [v for v in values if isinstance(v, str) and v.startswith("--") and v.split("=", 1)[0] not in core.flags]
+        if mistyped:  # taken for a positional argument: an experiment or a folder is no `--word`
+            raise self._unknown(mistyped[0], context)
+        helped = [v in ("-h", "--help") for v in values]
+        if any(helped):  # a positional argument with a value is not missing: invoke gives `--help` to its own flag
+            given_help = {arg.name for arg in context.positional_args[helped.index(True):]}
+            for argument in arguments:
+                if argument.name in given_help:
+                    argument.default = ""
+        return arguments
+
+    def _parse(self, core: ParserContext, arguments: list[Argument], words: list[str]) -> ParserContext | None:
+        """This task's part of the command line as invoke will parse it (None where invoke refuses it before the task's
+        arguments); an option invoke has no idea about raises Exit (invoke's parser names the word in its message)."""
+        try:
+            return Parser(initial=core, contexts=[ParserContext(self.name, args=copy.deepcopy(arguments))]).parse_argv(words)[1]
+        except ParseError as exc:
+            unknown = re.fullmatch(r"No idea what '(-[^']*)' is!", str(exc))
+            if unknown and exc.context:
+                raise self._unknown(unknown[1], exc.context) from None
+            return exc.context  # another task next, a flag without its value...: invoke says so itself
+
+    def _unknown(self, word: str, context: ParserContext) -> Exit:
+        from reportgen.registry import did_you_mean
+
+        option = word.split("=", 1)[0]
+        hint = did_you_mean(option, [flag for flag in context.flags if flag.startswith("--")])
+        return Exit(f"error: unknown option '{option}'." + (hint or f" See 'invoke --help {self.name}'."), code=2)
+
+
+@task(klass=CheckedTask,
+      help={"name": "experiment in experiments/ (e.g. demo, pw04)", "quick": "smoke build on a subset", "force": "retrain every run",
             "mixed_precision": "train in mixed_bfloat16 (GPUs)",
             "section": "only these report sections (numbers or parts of titles, comma-separated) and the runs they need",
             "executor": "where runs train: local (default) or ray (one Ray task per run)",
@@ -39,7 +88,8 @@ def report(c, name, quick=False, force=False, mixed_precision=False, section="",
         sys.exit(code)
 
 
-@task(help={"folder": "folder of the submission .zip files", "reference": "the grader's experiment (pw04 or experiments/pw04.yaml)",
+@task(klass=CheckedTask,
+      help={"folder": "folder of the submission .zip files", "reference": "the grader's experiment (pw04 or experiments/pw04.yaml)",
             "out": "output folder (default build/grade-FOLDER)", "executor": "local (default) or ray",
             "address": "with --executor ray: the Ray cluster to join",
             "quick": "grade at the reference's quick profile (to try the grading on quick submissions)"})
@@ -55,7 +105,8 @@ def grade(c, folder, reference, out="", executor="local", address="", quick=Fals
         sys.exit(code)
 
 
-@task(help={"name": "experiment in experiments/ (e.g. pw04)", "quick": "pack a quick build (needs --allow-quick)",
+@task(klass=CheckedTask,
+      help={"name": "experiment in experiments/ (e.g. pw04)", "quick": "pack a quick build (needs --allow-quick)",
             "allow_quick": "accept a quick build (a smoke test of the submission itself)"})
 def submit(c, name, quick=False, allow_quick=False):
     """Pack build/NAME (built first if missing or out of date) into build/NAME/submission.zip."""
@@ -68,7 +119,7 @@ def submit(c, name, quick=False, allow_quick=False):
         sys.exit(code)
 
 
-@task(help={"k": "only tests matching this expression"})
+@task(klass=CheckedTask, help={"k": "only tests matching this expression"})
 def test(c, k=""):
     """Run the test suite."""
     c.run(f"{sys.executable} -m pytest -q" + (f" -k '{k}'" if k else ""), pty=False)

@@ -6,6 +6,7 @@ import argparse
 import errno
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ReportgenError
@@ -16,8 +17,24 @@ __all__ = ["INTERNAL_ERROR", "main"]
 INTERNAL_ERROR = 3  # exit code of a crash: 0 and 1 are verdicts (verified, NOT verified), 2 a user's mistake
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, where an unknown option is one line naming the closest known one of its command (argparse
+    prints the usage of the whole program, and no hint); the commands' parsers are of this class too."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extra = super().parse_known_args(args, namespace)
+        unknown = next((arg.split("=", 1)[0] for arg in extra if arg.startswith("-") and arg != "-"), None)
+        if unknown is not None:
+            from .registry import did_you_mean
+
+            hint = did_you_mean(unknown, [option for option in self._option_string_actions if option.startswith("--")])
+            self.exit(2, f"error: unknown option '{unknown}'." + (hint or f" See '{self.prog} --help'.") + "\n")
+        return parsed, extra
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reportgen", description="Build deep-learning practical-work reports from experiment files.")
+    parser = _Parser(prog="reportgen", description="Build deep-learning practical-work reports from experiment files.")
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="train (or fetch from the cache) every run and write build/NAME/")
     report.add_argument("name", help="an experiment in experiments/ (e.g. pw04) or a path to a YAML file")

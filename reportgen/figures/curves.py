@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -24,6 +24,13 @@ _TEST = "test (used for validation)"
 _VALIDATION = "validation"
 _BAND = "band: ± 1 std over seeds"
 _STYLES = {_VALIDATION: "--", _TEST: "-."}  # both in one figure: told apart by their line style
+_KEY = "0.35"  # the grey of the legend's line-style key (train, validation, ...): no run's colour
+# One colour per run, none a grey (the key's): tab10 without its grey, then 11 from matplotlib's other qualitative maps
+# (tab20, tab20b, tab20c, Accent, Dark2, Paired), each the farthest in CIELAB from those before it, from the key and
+# from white. No two of the 20 are closer than a CIELAB distance of 25 (tab10's own closest pair: 28).
+_RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+                "#a1d99b", "#ffbb78", "#f0027f", "#637939", "#fb9a99", "#1b9e77", "#b15928", "#e6ab02", "#9c9ede",
+                "#7b4173", "#8c6d31")
 
 
 def validation_label(validation: str | float | None) -> str:
@@ -90,8 +97,7 @@ def _check_metrics(histories: Mapping[str, Mapping[str, Sequence[float]]], metri
 
 
 def _colours(n: int) -> list[tuple[float, ...]]:
-    cmap = colormaps["tab10" if n <= 10 else "tab20"]
-    return [cmap(i % cmap.N) for i in range(n)]
+    return [to_rgba(_RUN_COLOURS[i % len(_RUN_COLOURS)]) for i in range(n)]
 
 
 def _plot(ax: Axes, values: Sequence[float], colour: tuple[float, ...], style: str, label: str | None, epochs: int,
@@ -185,16 +191,16 @@ def _legend(fig: Figure, names: list[str], colours: list[tuple[float, ...]], sty
     """Runs by colour, then the line-style key (train, and what each run's val_* lines are), in one legend below."""
     handles = [Line2D([], [], color=c, linewidth=2.0) for c in colours]
     labels = list(names)
-    handles.append(Line2D([], [], color="0.35", linestyle="-", linewidth=1.4))
+    handles.append(Line2D([], [], color=_KEY, linestyle="-", linewidth=1.4))
     labels.append("train")
     for label, style in styles.items():
-        handles.append(Line2D([], [], color="0.35", linestyle=style, linewidth=1.4))
+        handles.append(Line2D([], [], color=_KEY, linestyle=style, linewidth=1.4))
         labels.append(label)
     if phases:
-        handles.append(Line2D([], [], color="0.35", linestyle=":", linewidth=1.2))
+        handles.append(Line2D([], [], color=_KEY, linestyle=":", linewidth=1.2))
         labels.append("fine-tuning starts")
     if banded:
-        handles.append(Patch(facecolor="0.35", alpha=0.18, edgecolor="none"))
+        handles.append(Patch(facecolor=_KEY, alpha=0.18, edgecolor="none"))
         labels.append(_BAND)
     fig.legend(handles, labels, loc="outside lower center", ncols=columns, fontsize=SMALL,
                frameon=False, handlelength=2.4, columnspacing=1.4)

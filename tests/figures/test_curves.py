@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from conftest import history
-from matplotlib.colors import to_hex
+from matplotlib.colors import rgb_to_hsv, to_hex, to_rgb
 
 from reportgen.errors import RenderError
 from reportgen.figures import make_curves
@@ -36,6 +38,17 @@ def test_more_than_ten_runs_still_get_distinct_colours():
     fig = make_curves({f"run{i}": history(3, seed=i) for i in range(14)}, metrics=["loss"])
     colours = {to_hex(line.get_color()) for line in _lines(fig.axes[0])}
     assert len(colours) == 14
+
+
+@pytest.mark.parametrize("runs", [8, 20])
+def test_no_run_is_drawn_in_a_grey_like_the_line_style_key(runs):
+    fig = make_curves({f"run{i}": history(3, seed=i) for i in range(runs)}, metrics=["loss"])
+    colours = [to_rgb(line.get_color()) for line in _lines(fig.axes[0])[0::2]]
+    handles = dict(zip([t.get_text() for t in fig.legends[0].get_texts()], fig.legends[0].legend_handles))
+    key = to_rgb(handles["train"].get_color())
+    assert len({to_hex(c) for c in colours}) == runs
+    assert min(rgb_to_hsv(c)[1] for c in colours) > 0.25  # saturated: no grey (tab10's eighth, tab20's two)
+    assert min(math.dist(c, key) for c in colours) > 0.15 and rgb_to_hsv(key)[1] == 0
 
 
 def test_epochs_are_one_based_and_runs_of_different_lengths_share_axes():
