@@ -105,8 +105,9 @@ def _failures(cache: Cache, keys: dict[str, str]) -> dict[str, str]:
 
 
 def _render(spec: ExperimentSpec, results: dict, out: Path) -> None:
-    from .report import build_context, figure_plan, render_html, render_pdf
+    from .report import build_context, figure_plan, render_html, render_pdf, resolve_best
 
+    spec = resolve_best(spec, results)  # `run: best` figures are drawn of the run the results choose
     out.mkdir(parents=True, exist_ok=True)
     (out / ".stamp").unlink(missing_ok=True)  # the outputs are being replaced
     if spec.convolution is not None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"  # the real notmnist-10k/ of exercise 3, named by pw12.yaml on REPORTGEN_DATA_PATH
+NOTMNIST_COPY = "notmnist-tiny"  # exercise 3's letters: a smaller copy of notMNIST on the data path, as a machine offline has
 FOOD20 = [f"dish_{i:02d}" for i in range(22)]  # 22 classes in classes.txt: the experiment takes the first 20
 
 
@@ -35,8 +35,9 @@ def _tiny_cifar(folder: Path) -> dict[str, str]:
 
 
 def pw12_environment(folder: Path) -> dict[str, str]:
-    """Nothing but what the data path holds: FOLDER/data and the notMNIST subset; Keras' and the decoder's caches its own."""
-    return {"REPORTGEN_DATA_PATH": os.pathsep.join([str(folder / "data"), str(SHARED_DATA)]), "KERAS_HOME": str(folder / "keras"),
+    """Nothing but what the data path holds: FOLDER/data and FOLDER/letters (a small copy of notMNIST in its idx format);
+    Keras' and the decoder's caches its own."""
+    return {"REPORTGEN_DATA_PATH": os.pathsep.join([str(folder / "data"), str(folder / "letters")]), "KERAS_HOME": str(folder / "keras"),
             "REPORTGEN_DECODED": str(folder / "decoded")}
 
 
@@ -54,10 +55,11 @@ def pw09(folder: Path) -> int:
 
 
 def pw12(folder: Path) -> int:
-    """Tiny CIFAR-10 and Food-101 in their official formats, stand-in ImageNet weights files, the real notMNIST subset."""
-    from datafiles import write_cifar10_archive, write_food101
+    """Tiny CIFAR-10 and Food-101 in their official formats, stand-in ImageNet weights files, a tiny copy of notMNIST."""
+    from datafiles import write_cifar10_archive, write_food101, write_idx_dataset
     from weightfiles import write_imagenet_weights
 
+    write_idx_dataset(folder / "letters" / NOTMNIST_COPY, n_train=400, n_test=200)  # 28x28, ten classes, as notMNIST's files
     data = folder / "data"
     write_cifar10_archive(data, n_train_per_class=12, n_test_per_class=4)
     write_food101(data, FOOD20, train_per_class=3, test_per_class=2)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from background_builds import SHARED_DATA
+from background_builds import NOTMNIST_COPY
 from reportgen.cli import main
 from reportgen.report import format_percent
 
@@ -74,12 +74,13 @@ def test_transfer_learning_trains_both_phases_on_20_food_classes(built: Path) ->
     assert "then top 30 layers 1 ep." in text.replace("\n", " ")
 
 
-def test_exercise_3_autoencoders_svms_and_denoising_on_the_real_notmnist_subset(built: Path) -> None:
+def test_exercise_3_autoencoders_svms_and_denoising_on_a_copy_of_notmnist(built: Path) -> None:
     runs = _results(built)
     dense, conv = _record(built, runs["dense_ae"]), _record(built, runs["conv_dae"])
     assert dense["kind"] == conv["kind"] == "reconstruct"
     assert dense["code"]["size"] == 32 and dense["code"]["input_size"] == 784 and conv["code"]["shape"] == [7, 7, 128]
-    assert dense["dataset"]["classes"] == list("ABCDEFGHIJ") and dense["dataset"]["n_train_full"] == 8000
+    assert dense["dataset"]["classes"] == list("ABCDEFGHIJ") and dense["dataset"]["n_train_full"] == 400
+    assert dense["dataset"]["copy"] == NOTMNIST_COPY  # the notmnist source read the smaller copy on the data path
     assert "noisy_psnr" in conv["metrics"] and "noisy_psnr" not in dense["metrics"]
     codes, pixels = _record(built, runs["svm_codes"]), _record(built, runs["svm_pixels"])
     assert codes["features"]["size"] == 32 and pixels["features"]["size"] == 784
@@ -93,9 +94,9 @@ def test_exercise_3_autoencoders_svms_and_denoising_on_the_real_notmnist_subset(
 
 def test_exercise_3_alone_builds_without_cifar_or_food(built: Path, tmp_path: Path) -> None:
     """`--section 3`: only the notMNIST runs (cached by the full build); no CIFAR-10, Food-101 or ImageNet weights
-    on the data path (only the notMNIST subset), and none read."""
+    on the data path (only the copy of notMNIST), and none read."""
     saved = os.environ.get("REPORTGEN_DATA_PATH")
-    os.environ["REPORTGEN_DATA_PATH"] = os.pathsep.join([str(tmp_path / "empty"), str(SHARED_DATA)])
+    os.environ["REPORTGEN_DATA_PATH"] = os.pathsep.join([str(tmp_path / "empty"), str(built / "letters")])
     try:
         code = main(["report", str(ROOT / "experiments" / "pw12.yaml"), "--quick", "--section", "3", "--out", str(tmp_path / "out"),
                      "--cache", str(built / "cache")])
@@ -105,8 +106,9 @@ def test_exercise_3_alone_builds_without_cifar_or_food(built: Path, tmp_path: Pa
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert list(results["runs"]) == ["dense_ae", "svm_codes", "svm_pixels", "conv_dae"]
     assert results["sections"] == ["3. Exercise 3: autoencoders on notMNIST"]
-    text = PdfReader(tmp_path / "out" / "report.pdf").pages[0].extract_text()
+    text = PdfReader(tmp_path / "out" / "report.pdf").pages[0].extract_text().replace("\n", " ")
     assert "Partial build" in text and "3. Exercise 3" in text
+    assert f"Built on a subset: notmnist from {NOTMNIST_COPY} (400 / 200 training / test images)" in text  # not the 60,000
 
 
 def test_a_cached_rerender_of_pw12_imports_no_ml_framework(built: Path) -> None:
@@ -116,7 +118,7 @@ def test_a_cached_rerender_of_pw12_imports_no_ml_framework(built: Path) -> None:
         (templates / name).write_text((ROOT / "templates" / name).read_text())
     (templates / "report.css").write_text((templates / "report.css").read_text() + "\n/* edited: forces a re-render */\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTGEN_TEMPLATES": str(templates),
-           "REPORTGEN_DATA_PATH": os.pathsep.join([str(built / "data"), str(SHARED_DATA)]),
+           "REPORTGEN_DATA_PATH": os.pathsep.join([str(built / "data"), str(built / "letters")]),
            "KERAS_HOME": str(built / "keras"), "REPORTGEN_DECODED": str(built / "decoded")}
     args = ["report", str(ROOT / "experiments" / "pw12.yaml"), "--quick", "--out", str(built / "out"), "--cache", str(built / "cache")]
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=built, timeout=300)

@@ -20,6 +20,7 @@ class DataSource:
     files: tuple[str, ...]  # empty: not in local files (Keras download or built in memory)
     origin: str
     folder: str | None = None  # a folder source's folder: every file must lie in it, links and '..' resolved
+    subset: str | None = None  # a smaller copy of the dataset was found (a data-path folder such as mnist-5k/): its name
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Dataset:
     files: tuple[str, ...]
     x_val: np.ndarray | None = None  # held out of the training images for validation (run.prepared), if any
     y_val: np.ndarray | None = None
+    subset: str | None = None  # read from a smaller copy of the dataset (DataSource.subset): the report says so
 
     @property
     def n_classes(self) -> int:
@@ -101,6 +103,7 @@ def make_dataset(
     origin: str,
     files: Sequence[str] = (),
     rename: Sequence[str] | None = None,
+    subset: str | None = None,
 ) -> Dataset:
     """Check and normalise arrays into a Dataset; `rename` replaces the class names.
 
@@ -140,4 +143,5 @@ def make_dataset(
         max_value=int(max_value),
         origin=origin,
         files=tuple(str(f) for f in files),
+        subset=subset,
     )

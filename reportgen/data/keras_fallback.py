@@ -13,7 +13,7 @@ import numpy as np
 from reportgen.errors import DataError
 from reportgen.quiet import import_keras
 
-__all__ = ["SOCKET_TIMEOUT_S", "keras_available", "fetch", "download"]
+__all__ = ["SOCKET_TIMEOUT_S", "keras_available", "fetch", "fetch_files", "download", "download_files"]
 
 # Per socket operation (connect, each read), not for the whole download: a network that
 # drops packets fails after this long instead of hanging; DNS failure is immediate.
@@ -63,3 +63,28 @@ def download(name: str, not_found: str, hint: str) -> Arrays:
         raise DataError(
             f"{not_found}, and the download failed ({_one_line(exc)}).", hint=hint
         ) from exc
+
+
+def fetch_files(base_url: str, names: tuple[str, ...], subdir: str) -> list[str]:
+    """Download each of `names` from `base_url` into the Keras cache's datasets/`subdir`/ (keras.utils.get_file: kept
+    there, not fetched again) and return their paths. Tests replace this function, as `fetch`."""
+    import_keras()
+    import keras
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(SOCKET_TIMEOUT_S)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return [keras.utils.get_file(name, origin=f"{base_url}{name}", cache_subdir=f"datasets/{subdir}") for name in names]
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def download_files(base_url: str, names: tuple[str, ...], subdir: str, not_found: str, hint: str) -> list[str]:
+    """fetch_files, or one DataError line on failure: `not_found`, why, hint (as `download`)."""
+    try:
+        return fetch_files(base_url, names, subdir)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        raise DataError(f"{not_found}, and the download failed ({_one_line(exc)}).", hint=hint) from exc

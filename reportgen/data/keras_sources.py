@@ -1,4 +1,4 @@
-"""The Keras datasets (cifar10, mnist, fashion_mnist): local files first, a Keras download last."""
+"""The Keras datasets (cifar10, mnist, fashion_mnist) and notMNIST: local files first, a smaller copy, a download last."""
 
 from __future__ import annotations
 
@@ -19,24 +19,28 @@ from reportgen.data.cifarfile import (
     read_cifar10,
 )
 from reportgen.data.dataset import Dataset, DataShape, DataSource, digit_names, make_dataset
-from reportgen.data.idxfile import find_idx_files, read_idx_dataset
+from reportgen.data.idxfile import IDX_NAMES, find_idx_files, read_idx_dataset
 from reportgen.data.paths import SYSTEM_DIRS, describe_search_path, keras_datasets_dir, search_path
 from reportgen.data.sources import SOURCES, Source
 from reportgen.errors import DataError
 
-__all__ = ["FASHION_MNIST_CLASSES", "MNIST_CLASSES"]
+__all__ = ["FASHION_MNIST_CLASSES", "MNIST_CLASSES", "NOTMNIST_CLASSES", "NOTMNIST_URL"]
 
 MNIST_CLASSES = digit_names(10)
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
+NOTMNIST_CLASSES = tuple("ABCDEFGHIJ")
+# The idx files the PW12 sheet points to: a 60,000 / 10,000 sample of notMNIST's letters in MNIST's format.
+NOTMNIST_URL = "https://raw.githubusercontent.com/davidflanagan/notMNIST-to-MNIST/master/"
 
 
 @dataclass(frozen=True)
 class _Place:
     path: Path
     kind: str  # "cifar": archive or batch folder; "idx": folder of 4 idx files; "npz": mnist.npz
+    subset: bool = False  # a smaller copy (a data-path folder NAME-*, such as mnist-5k/): used when no full one is found
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class _KerasDataset:
     hint: str
     places: Callable[[], list[_Place]]
     image_shape: tuple[int, int, int]
+    full: str = ""  # what the full dataset holds, for a report built on a smaller copy
+    download: Callable[[str, str], None] | None = None  # (not_found, hint): fetch files into the Keras cache (else load_data)
 
 
 def _cifar_places() -> list[_Place]:
@@ -79,6 +85,20 @@ def _fashion_places() -> list[_Place]:
     return places + [_Place(keras_datasets_dir() / "fashion-mnist", "idx")]
 
 
+def _notmnist_places() -> list[_Place]:
+    return [_Place(d / "notmnist", "idx") for d in search_path()] + [_Place(keras_datasets_dir() / "notmnist", "idx")]
+
+
+def _subsets(*names: str) -> list[_Place]:
+    """Smaller copies on the data path, after every full one: folders NAME-* of idx files (mnist-5k/, notmnist-10k/)."""
+    return [_Place(p, "idx", subset=True) for d in search_path() for name in names for p in sorted(d.glob(f"{name}-*"))
+            if p.is_dir()]
+
+
+def _download_notmnist(not_found: str, hint: str) -> None:
+    keras_fallback.download_files(NOTMNIST_URL, tuple(f"{n}.gz" for n in IDX_NAMES), "notmnist", not_found, hint)
+
+
 _IDX4 = "the four idx files (train-images-idx3-ubyte.gz, ...)"
 _DATASETS = {
     "cifar10": _KerasDataset(
@@ -89,13 +109,21 @@ _DATASETS = {
         "mnist", MNIST_CLASSES, f"mnist/ with {_IDX4} or mnist.npz",
         "put mnist.npz, or a mnist/ folder with the four idx files, "
         "in a folder on REPORTGEN_DATA_PATH.",
-        _mnist_places, (28, 28, 1),
+        lambda: _mnist_places() + _subsets("mnist"), (28, 28, 1), full="MNIST's 60,000 / 10,000 images",
     ),
     "fashion_mnist": _KerasDataset(
         "fashion_mnist", FASHION_MNIST_CLASSES, f"fashion_mnist/ or fashion-mnist/ with {_IDX4}",
         "apt-get install dataset-fashion-mnist, or put a fashion_mnist/ folder with the four idx "
         "files in a folder on REPORTGEN_DATA_PATH.",
-        _fashion_places, (28, 28, 1),
+        lambda: _fashion_places() + _subsets("fashion_mnist", "fashion-mnist"), (28, 28, 1),
+        full="Fashion-MNIST's 60,000 / 10,000 images",
+    ),
+    "notmnist": _KerasDataset(
+        "notmnist", NOTMNIST_CLASSES, f"notmnist/ with {_IDX4}",
+        f"put the four .gz files of {NOTMNIST_URL.split('/master')[0].replace('raw.githubusercontent.com', 'github.com')} "
+        "in a folder notmnist/ on REPORTGEN_DATA_PATH (with a network they are downloaded into the Keras cache).",
+        lambda: _notmnist_places() + _subsets("notmnist"), (28, 28, 1),
+        full="notMNIST-to-MNIST's 60,000 / 10,000 images", download=_download_notmnist,
     ),
 }  # fmt: skip
 
@@ -113,8 +141,10 @@ def _find(ds: _KerasDataset) -> DataSource | None:
         files = _files_at(place)
         if files:
             folder = str(place.path.absolute()) if place.path.is_dir() else None  # an archive is one file
+            origin = str(place.path.absolute()) + (f" (a subset, not {ds.full})" if place.subset else "")
             return DataSource(
-                ds.name, tuple(str(f.absolute()) for f in files), str(place.path.absolute()), folder=folder
+                ds.name, tuple(str(f.absolute()) for f in files), origin, folder=folder,
+                subset=place.path.name if place.subset else None,
             )
     return None
 
@@ -158,6 +188,7 @@ def _read_local(ds: _KerasDataset, found: DataSource, opts: Mapping[str, Any]) -
         origin=found.origin,
         files=found.files,
         rename=opts.get("classes"),
+        subset=found.subset,
     )
 
 
@@ -176,13 +207,19 @@ def _locate(ds: _KerasDataset, opts: Mapping[str, Any]) -> DataSource:
         raise DataError(
             f"{_not_found(ds)}, and Keras is not installed to download it.", hint=ds.hint
         )
-    origin = f"keras.datasets.{ds.name}.load_data() (downloads into {keras_datasets_dir()})"
-    return DataSource(ds.name, (), origin)
+    how = f"{NOTMNIST_URL}*.gz" if ds.download else f"keras.datasets.{ds.name}.load_data()"
+    return DataSource(ds.name, (), f"{how} (downloads into {keras_datasets_dir()})")
 
 
 def _read(ds: _KerasDataset, found: DataSource, opts: Mapping[str, Any]) -> Dataset:
     if found.files:
         return _read_local(ds, found, opts)
+    if ds.download is not None:  # files into the Keras cache, then read from there as any local copy
+        ds.download(_not_found(ds), ds.hint)
+        cached = _find(ds)
+        if cached is None:
+            raise DataError(f"{_not_found(ds)}: downloaded, yet not found afterwards", hint=ds.hint)
+        return _read_local(ds, cached, opts)
     (x_train, y_train), (x_test, y_test) = keras_fallback.download(ds.name, _not_found(ds), ds.hint)
     # Keras has cached the files now: read those, so the next build finds the same files.
     cached = _find(ds)

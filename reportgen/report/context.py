@@ -13,10 +13,11 @@ from ..numbers import mean_pm
 from ..spec import ExperimentSpec, catalog
 from ..spec.figurekinds import CODES_IMAGES, FIGURE_KINDS
 from ..spec.report import fill_placeholders
+from .bestof import ranked_runs, resolve_best, seed_values
 from .markdown import markdown_to_html
-from .runs import layer_split, params_text, run_architecture, run_data, run_failure, run_training_parts
+from .runs import layer_split, params_text, run_architecture, run_data, run_training_parts
 from .layout import PIECE_COLUMNS, header_lines, segments, table_layout, word_parts
-from .tables import Column, accuracy, accuracy_ratio, fold_shared, make_table, shared_caption
+from .tables import Column, accuracy, fold_shared, make_table, shared_caption
 
 __all__ = ["build_context", "figure_plan"]
 
@@ -40,6 +41,7 @@ def figure_plan(spec: ExperimentSpec) -> list[dict[str, Any]]:
 
 def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) -> dict[str, Any]:
     """Title block, numbered sections with tables, figures and text, and the appendix."""
+    spec = resolve_best(spec, results)  # a figure of `run: best` shows the run its results choose
     figures = {item["id"]: item for item in figure_plan(spec)}
     sections = []
     tables = 0
@@ -61,11 +63,12 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
                 item = figures[(s, b)]
                 caption = block.options["caption"] or _default_caption(_shown(block.options, results))
                 blocks.append({"kind": "figure", "number": item["number"], "src": item["file"], "figure_kind": block.options["kind"],
-                               "caption": caption + _first_seed_note(block.options, results)})
+                               "caption": caption + _best_note(block.options, results) + _first_seed_note(block.options, results)})
         number = int(spec.selected[s].split(".")[0]) if spec.selected else s + 1  # a partial build keeps the file's numbers
         sections.append({"number": number, "title": section.title, "blocks": blocks})
     return {
         "experiment": spec.name,
+        "file": spec.file,  # the path as the user gave it (relative to the working folder, else absolute)
         "title": spec.title,
         "course": spec.course,
         "pw": spec.pw,
@@ -81,18 +84,10 @@ def build_context(spec: ExperimentSpec, results: Mapping[str, Any], built: str) 
     }
 
 
-def _seed_values(result: Any, metric: str) -> list[float]:
-    """A run's value of the metric per seed replicate (one for a single run); accuracies exact, from their counts."""
-    replicates = getattr(result, "replicates", ()) or (result,)
-    if metric.endswith("_accuracy"):
-        return [accuracy_ratio(r, metric.removesuffix("_accuracy")) for r in replicates]
-    return [float(r.metrics[metric]) for r in replicates]
-
-
 def _shown_value(result: Any, metric: str, said: bool = False) -> str:
     """The value as the tables print it: '91.1%', '87.41 ± 0.21% (mean ± std over 3 seeds)' ('87.41 ± 0.21%' once
     said), '17.9 dB', '0.0280'."""
-    values = _seed_values(result, metric)
+    values = seed_values(result, metric)
     percent_metric = metric.endswith("accuracy")
     if len(values) > 1:
         scale, digits = (100, 2) if percent_metric else (1, 2 if metric.endswith("psnr") else 4)
@@ -108,21 +103,13 @@ def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Map
     replicates are compared by their means; when the best is within one standard deviation of the runner-up (the
     larger of the two), a sentence says so: the order of the two is not settled by these seeds."""
     metric = options["metric"]
-    higher = metric.endswith(("accuracy", "psnr"))
-    candidates = [name for name in options["runs"] if not run_failure(results[name])]  # a failed run is never the best
-    missing = [name for name in candidates if metric not in results[name].metrics]
-    if missing:
-        from ..errors import RenderError
-
-        raise RenderError(f"best block: run '{missing[0]}' has no {metric} (a {results[missing[0]].record.get('kind', 'classify')} "
-                          f"run); choose runs that report it")
-    if not candidates:
+    ranked, means = ranked_runs(list(options["runs"]), metric, results)  # a failed run is never the best
+    if not ranked:
         return f"No run is named best by {metric.replace('_', ' ')}: every one of them failed."
-    means = {name: float(np.mean(_seed_values(results[name], metric))) for name in candidates}
-    ranked = sorted(candidates, key=lambda name: -means[name] if higher else means[name])  # stable: file order on ties
     best = ranked[0]
     words = metric.replace("_", " ")
-    values = {"run": best, "title": spec.runs[best].title or best, "value": _shown_value(results[best], metric), "metric": words}
+    values = {"run": best, "title": spec.runs[best].title or best, "value": _shown_value(results[best], metric), "metric": words,
+              "choice": _choice(spec.runs[best].sweep, best)}
     # One pass, no str.format (a student's format spec could hang or crash the render); what is filled in is text, not markup.
     sentence = fill_placeholders(options["text"], {key: _literal(value) for key, value in values.items()})
     if len(ranked) > 1:
@@ -135,8 +122,18 @@ def best_sentence(options: Mapping[str, Any], spec: ExperimentSpec, results: Map
     return sentence
 
 
+def _choice(sweep: Mapping[str, Any], name: str) -> str:
+    """What a swept run's sweep chose: its one value ('128', 'flip_translate'), or 'units=128, rate=0.3' for several;
+    the run's name for a run that no sweep made."""
+    if not sweep:
+        return name
+    if len(sweep) == 1:
+        return str(next(iter(sweep.values())))
+    return ", ".join(f"{key}={value}" for key, value in sweep.items())
+
+
 def _std(result: Any, metric: str) -> float:
-    values = _seed_values(result, metric)
+    values = seed_values(result, metric)
     return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
@@ -156,7 +153,7 @@ def _number(x: float) -> str:
 
 def _convolution(spec: ExperimentSpec, tables_before: int) -> dict[str, Any]:
     """Exercise 1's tables, computed from the spec by the same code as the workbook."""
-    out: dict[str, Any] = {"kind": "convolution", "tables": []}
+    out: dict[str, Any] = {"kind": "convolution", "tables": [], "conv1d": None, "conv2d": None}  # either part may be alone
     if spec.convolution.conv1d:
         one = solve_conv1d(spec.convolution.conv1d)
         same = [f"S={c['stride']}, P={c['padding']}" for c in one["cases"] if c["same_size"]]
@@ -206,6 +203,22 @@ def _first_seed_note(options: Mapping[str, Any], results: Mapping[str, Any]) -> 
         if len(replicates) > 1:
             said.append(f"{name}'s first seed ({replicates[0].seed}) of {len(replicates)}")
     return f" Drawn from {', '.join(said)}." if said else ""
+
+
+def _best_note(options: Mapping[str, Any], results: Mapping[str, Any]) -> str:
+    """A figure of `run: best`: which run it shows, and why (its value against the others')."""
+    best_of = options.get("best_of")
+    if not best_of:
+        return ""
+    metric, others = best_of["metric"], [n for n in best_of["runs"] if n != options["run"]]
+    if not options.get("chosen"):
+        return f" No run of {', '.join(best_of['runs'])} reports {metric.replace('_', ' ')}: it shows {options['run']}, the first."
+    value = _shown_value(results[options["run"]], metric)
+    if not others:
+        return f" {options['run']} was chosen as the best by {metric.replace('_', ' ')} ({value}), the only run to choose from."
+    runs = best_of["runs"]
+    listed = runs[0] if len(runs) == 1 else f"{', '.join(runs[:-1])} and {runs[-1]}"
+    return f" {options['run']} is the best by {metric.replace('_', ' ')} ({value}) of {listed}."
 
 
 def _default_caption(options: Mapping[str, Any]) -> str:
@@ -357,6 +370,7 @@ def _appendix(spec: ExperimentSpec, results: Mapping[str, Any]) -> dict[str, Any
             "sizes": f"{data['n_train']:,}" + (f" + {data['n_val']:,} validation" if data.get("n_val") else "") + f" / {data['n_test']:,}",
             "full_sizes": f"{data['n_train_full']:,} / {data['n_test_full']:,}",
             "subset": data["n_train"] + data.get("n_val", 0) != data["n_train_full"] or data["n_test"] != data["n_test_full"],
+            "reduced": data.get("copy"),  # the name of the smaller copy of the dataset it was read from, if any
             "shape": " x ".join(str(d) for d in data["shape"]),
             "classes": len(data["classes"]),
         })

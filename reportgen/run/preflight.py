@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..data import DataShape, peek
+from ..data import DataShape
 from ..errors import DataError, RunError, SpecError
 from ..limits import exceeded, limit
 from ..spec import ExperimentSpec, LayerSpec, RunSpec
+from .datasets import peek_dataset
+from .figurecheck import figure_problems
 
 __all__ = ["check_models"]
 
@@ -63,14 +65,15 @@ def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: 
     names = list(spec.runs) if runs is None else list(runs)
     shapes: dict[str, DataShape | str] = {}
     problems: list[str] = []
+    models: dict[str, Any] = {}  # run -> its built model, for what the report's figures need of it
 
     def shape_of(dataset_name: str) -> DataShape | str:
         if dataset_name not in shapes:
             dataset = spec.datasets[dataset_name]
             try:
-                shapes[dataset_name] = peek(dataset.source, dataset.options)
+                shapes[dataset_name] = peek_dataset(dataset)
             except DataError as exc:
-                shapes[dataset_name] = f"dataset '{dataset_name}': {exc}"
+                shapes[dataset_name] = str(exc) if dataset.where else f"dataset '{dataset_name}': {exc}"
                 problems.append(shapes[dataset_name])
         return shapes[dataset_name]
 
@@ -92,6 +95,7 @@ def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: 
                 _check_features(run, shape, parents)
                 continue
             model = compiled_model(run, spec.datasets[run.dataset], shape.image_shape, 255, base, parents)
+            models[name] = model
         except ModelError as exc:
             problems.append(exc.message)
             continue
@@ -101,6 +105,7 @@ def check_models(spec: ExperimentSpec, runs: Iterable[str] | None = None, base: 
         problem = _output_problem(run, tuple(model.output.shape), shape) or _batch_problem(run, model)
         if problem and problem not in problems:
             problems.append(problem)
+    problems += [p for p in figure_problems(spec, models, shapes) if p not in problems]
     keras.backend.clear_session()  # names and state of the checked models do not leak into the trained ones
     if problems:
         raise SpecError(sorted(dict.fromkeys(problems), key=_position))

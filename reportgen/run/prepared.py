@@ -65,6 +65,8 @@ def describe(used: Dataset, full: Dataset, fingerprint: str, run: RunSpec | None
         "classes": list(used.class_names),
         "max_value": int(full.max_value),
     }
+    if full.subset:  # read from a smaller copy of the dataset (mnist-5k/ for mnist): the report says so
+        out["copy"] = full.subset
     if run is not None and run.labels is not None:
         out["labels"] = int(len(used.y_train))
     if run is not None and run.pool != ("train",):

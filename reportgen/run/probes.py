@@ -21,10 +21,11 @@ def wanted_probes(spec: ExperimentSpec) -> dict[str, dict[str, list[str]]]:
             kind = FIGURE_KINDS.get(block.options.get("kind")) if block.kind == "figure" else None
             if kind is None or kind.probe is None:
                 continue
-            run = block.options["run"]
-            for probe, arrays in kind.probe(block.options, spec.runs[run]).items():
-                held = wanted.setdefault(run, {}).setdefault(probe, [])
-                held.extend(array for array in arrays if array not in held)
+            best_of = block.options.get("best_of")  # `run: best`: chosen after training, so each candidate is probed
+            for run in (best_of["runs"] if best_of and block.options["run"] not in spec.runs else [block.options["run"]]):
+                for probe, arrays in kind.probe(block.options, spec.runs[run]).items():
+                    held = wanted.setdefault(run, {}).setdefault(probe, [])
+                    held.extend(array for array in arrays if array not in held)
     return wanted
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..data import DataSource, Dataset, array_fingerprint, file_fingerprint, load, locate
+from ..data import DataSource, Dataset, array_fingerprint, file_fingerprint
 from ..errors import RunError
 from ..spec import DatasetSpec, ExperimentSpec
 from .cache import Cache
 from .collect import end_line, import_entry, probe_entry
+from .datasets import load_dataset, locate_dataset
 from .execute import label, make_job, parent_of
 from .executors import Executor, open_executor
 from .plan import PlannedRun, plan_runs
@@ -35,7 +36,7 @@ class _Data:
     def source(self, name: str) -> DataSource:
         if name not in self._sources:
             spec = self.specs[name]
-            self._sources[name] = locate(spec.source, spec.options)
+            self._sources[name] = locate_dataset(spec)
         return self._sources[name]
 
     def fingerprint(self, name: str) -> str:
@@ -47,7 +48,7 @@ class _Data:
     def load(self, name: str) -> Dataset:
         if name not in self._loaded:
             spec = self.specs[name]
-            self._loaded[name] = load(spec.source, spec.options)
+            self._loaded[name] = load_dataset(spec)
         return self._loaded[name]
 
 

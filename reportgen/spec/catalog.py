@@ -16,6 +16,7 @@ __all__ = [
     "LOSSES",
     "METRICS",
     "OPTIMIZERS",
+    "OPTIMIZER_CLASSES",
 ]
 
 # Argument kinds are checked by spec.args.read_arg; every layer also takes `name`. Widths (units, filters, sides in
@@ -137,6 +138,8 @@ OPTIMIZERS: dict[str, dict[str, str]] = {
     "adagrad": {"epsilon": "pos_float"},
     "nadam": {"beta_1": "unit_float", "beta_2": "unit_float", "epsilon": "pos_float"},
 }
+# Keras' class names of the optimizers (keras.optimizers.SGD, ...), read as the names above: one spelling in the cache key.
+OPTIMIZER_CLASSES = {"Adam": "adam", "AdamW": "adamw", "SGD": "sgd", "RMSprop": "rmsprop", "Adagrad": "adagrad", "Nadam": "nadam"}
 LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
           "mean_absolute_error")
 METRICS = ("accuracy", "top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error")
@@ -193,6 +196,7 @@ DATA_SOURCES: dict[str, dict[str, str]] = {
     "cifar10": {"classes": "texts"},
     "mnist": {"classes": "texts"},
     "fashion_mnist": {"classes": "texts"},
+    "notmnist": {"classes": "texts"},
     "idx": {"path": "path", "classes": "texts"},
     "digits": {"classes": "texts"},
     "food101": {"path": "path", "classes": "pos_int", "image_size": "size"},

@@ -44,6 +44,7 @@ class Checker:
 
     def __init__(self) -> None:
         self.problems: list[tuple[Mark, str]] = []
+        self._lists: dict[tuple[Mark, str], tuple[str, str, str]] = {}  # problem -> (before, known names, after)
 
     # -- recording -------------------------------------------------------------------------
     def fail(self, mark: Mark, path: str, message: str) -> Any:
@@ -56,8 +57,20 @@ class Checker:
         return self.fail(node.mark, path, f"expected {what}. Received: {describe(node.plain())}")
 
     def messages(self) -> list[str]:
+        """Every problem as FILE:LINE:COL: message, in file order; a long list of known names is printed once, at its
+        first problem, and the later ones point to it."""
         ordered = sorted(self.problems, key=lambda p: (p[0].line, p[0].col))
-        return [f"{mark}: {message}" for mark, message in ordered]
+        shown: dict[str, int] = {}  # a list of names -> the line it was printed at
+        out = []
+        for mark, message in ordered:
+            parts = self._lists.get((mark, message))
+            if parts and parts[1] in shown:
+                before, _, after = parts
+                message = f"{before}known: as listed at line {shown[parts[1]]}.{after}"
+            elif parts:
+                shown[parts[1]] = mark.line
+            out.append(f"{mark}: {message}")
+        return out
 
     # -- containers ------------------------------------------------------------------------
     def mapping(
@@ -150,7 +163,12 @@ class Checker:
             return self.expected(node, path, f"the name of a {kind}")
         if node.value not in known:
             listed = ", ".join(known) if known else "(none declared)"
-            return self.fail(node.mark, path, f"unknown {kind} '{node.value}'; known: {listed}.{did_you_mean(node.value, list(known))}")
+            before, after = f"unknown {kind} '{node.value}'; ", did_you_mean(node.value, list(known))
+            self.fail(node.mark, path, f"{before}known: {listed}.{after}")
+            if len(known) > 8:  # printed once per file; short lists are clearer repeated
+                self._lists[(node.mark, f"{path}: {before}known: {listed}.{after}" if path else f"{before}known: {listed}.{after}")] = (
+                    f"{path}: {before}" if path else before, listed, after)
+            return INVALID
         return node.value
 
     def each(self, nodes: list[Located], path: str, read: Callable[[Located, str], Any]) -> list[Any]:

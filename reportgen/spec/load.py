@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ __all__ = ["load_spec"]
 
 _TOP = ("title", "course", "pw", "authors", "group", "date", "datasets", "training", *REPLICATE_KEYS, "quick", "runs", "convolution",
         "report", "grading")
-_DATASET = ("source", "scale", "flatten", "labels")
+_DATASET = ("source", "scale", "flatten", "labels", "subset")
 _RUN = ("title", "dataset", "model", "training", *REPLICATE_KEYS, "sweep", *KIND_KEYS)
 
 
@@ -57,22 +58,31 @@ def load_spec(path: str | Path, *, grading: bool = True) -> ExperimentSpec:
 
 
 def _experiment(c: Checker, root: Located, path: Path, file: str, grading_read: bool = True) -> ExperimentSpec | Any:
-    top = c.mapping(root, "", _TOP, required=("title", "runs"), what="a mapping of experiment settings")
+    top = c.mapping(root, "", _TOP, required=("title",), what="a mapping of experiment settings")
     if top is INVALID:
         return INVALID
+    sheet_only = "convolution" in top and "runs" not in top  # a workbook exercise alone (PW04 exercise 1): nothing trains
+    if "runs" not in top and not sheet_only:
+        c.fail(root.mark, "", "missing required key 'runs' (or a `convolution:` exercise, for a file with nothing to train)")
     text = {k: c.text(top[k], k) if k in top else "" for k in ("title", "course", "pw", "group")}
     authors: Any = ()
     if "authors" in top:
         items = c.sequence(top["authors"], "authors", "a list of names")
         authors = INVALID if items is INVALID else tuple(c.each(items, "authors", c.text))
     date = _date(c, top["date"]) if "date" in top else None
-    datasets = _datasets(c, top["datasets"], path.parent) if "datasets" in top else c.fail(root.mark, "", "missing required key 'datasets'")
+    subsets: dict[str, tuple[int, int]] = {}  # dataset -> (train, test) sizes that every run of it takes
+    if "datasets" in top:
+        datasets = _datasets(c, top["datasets"], path.parent, subsets)
+    else:
+        datasets = {} if sheet_only else c.fail(root.mark, "", "missing required key 'datasets'")
     quick = _quick(c, top["quick"]) if "quick" in top else QuickSpec()
     convolution = read_convolution(c, top["convolution"], "convolution") if "convolution" in top else None
     defaults = [(top["training"], "training")] if "training" in top else []
     replicates = read_replicates(c, top, "")  # every run's, unless it says its own
     declared = list(top["datasets"].value) if "datasets" in top and isinstance(top["datasets"].value, dict) else []
     runs, groups = _runs(c, top["runs"], declared, defaults, replicates) if "runs" in top else ({}, {})
+    if subsets and runs is not INVALID:
+        runs = {name: replace(run, subset=subsets[run.dataset]) if run.dataset in subsets else run for name, run in runs.items()}
     sections: Any = ()
     if "report" in top:
         report = c.mapping(top["report"], "report", ("sections",), required=("sections",))
@@ -99,7 +109,8 @@ def _date(c: Checker, node: Located) -> str | Any:
     return c.string(node, "date")
 
 
-def _datasets(c: Checker, node: Located, base: Path) -> dict[str, DatasetSpec] | Any:
+def _datasets(c: Checker, node: Located, base: Path, subsets: dict[str, tuple[int, int]]) -> dict[str, DatasetSpec] | Any:
+    """The datasets, each `path:` resolved inside the allowed folders; a dataset's `subset:` goes into `subsets`."""
     entries = c.mapping(node, "datasets", what="a mapping of dataset names to settings")
     if entries is INVALID:
         return INVALID
@@ -121,17 +132,36 @@ def _datasets(c: Checker, node: Located, base: Path) -> dict[str, DatasetSpec] |
         scale = c.boolean(fields["scale"], f"{where}.scale") if "scale" in fields else True
         flatten = c.boolean(fields["flatten"], f"{where}.flatten") if "flatten" in fields else False
         labels = c.choice(fields["labels"], f"{where}.labels", ("one_hot", "sparse")) if "labels" in fields else "one_hot"
-        if INVALID in (options, scale, flatten, labels):
+        subset = _subset(c, fields["subset"], f"{where}.subset") if "subset" in fields else None
+        if INVALID in (options, scale, flatten, labels, subset):
             continue
+        located, looked_in = f"{value.mark}: {where}", ("", "")
         if "path" in options:  # inside the experiment's folder or a folder on REPORTGEN_DATA_PATH, nowhere else
+            written, roots = options["path"], [base, *data_roots()]
             try:
-                options["path"] = str(resolve_inside(options["path"], [base, *data_roots()], expand_user=True))
+                options["path"] = str(resolve_inside(written, roots, expand_user=True))
             except PathOutside as exc:
                 c.fail(fields["path"].mark, f"{where}.path", f"expected a folder inside the experiment's folder or in a folder on "
-                                                             f"{DATA_PATH_VAR}. Received: '{options['path']}' ({exc})")
+                                                             f"{DATA_PATH_VAR}. Received: '{written}' ({exc})")
                 continue
-        out[name] = DatasetSpec(name, source, options, scale, flatten, labels)
+            located = f"{fields['path'].mark}: {where}.path"
+            folders = ", ".join([f"{base.resolve()} (the experiment's folder)", *(f"{r} ({DATA_PATH_VAR})" for r in roots[1:])])
+            looked_in = (written, options["path"] if Path(written).expanduser().is_absolute() else
+                         folders + ("" if roots[1:] else f"; {DATA_PATH_VAR} is unset"))
+        out[name] = DatasetSpec(name, source, options, scale, flatten, labels, where=located, looked_in=looked_in)
+        if subset is not None:
+            subsets[name] = subset
     return out if len(out) == len(entries) else INVALID
+
+
+def _subset(c: Checker, node: Located, path: str) -> tuple[int, int] | Any:
+    """`subset: {train: N, test: M}`: a seeded, class-stratified subset of each split, for every run of the dataset."""
+    entries = c.mapping(node, path, ("train", "test"), required=("train", "test"),
+                        what="{train: N, test: M} (a seeded, stratified subset)")
+    if entries is INVALID or len(entries) < 2:
+        return INVALID
+    sizes = [c.integer(entries[k], f"{path}.{k}", minimum=1) for k in ("train", "test")]
+    return INVALID if INVALID in sizes else tuple(sizes)
 
 
 def _quick(c: Checker, node: Located) -> QuickSpec | Any:

@@ -157,6 +157,8 @@ class DatasetSpec:
     scale: bool = True  # divide pixels by the source's maximum value, inside the model
     flatten: bool = False  # flatten images to vectors, inside the model
     labels: str = "one_hot"  # or "sparse"
+    where: str = field(default="", compare=False, repr=False)  # FILE:LINE:COL: datasets.NAME, for the data's own errors
+    looked_in: tuple[str, str] = field(default=("", ""), compare=False, repr=False)  # a `path:` as written; where it was looked for
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ class RunSpec:
     model: ModelSpec
     training: TrainingSpec
     title: str | None = None
-    subset: tuple[int, int] | None = None  # (train, test) sizes of a stratified subset, quick profile
+    subset: tuple[int, int] | None = None  # (train, test) sizes of a stratified subset: its dataset's `subset:`, or quick
     sweep: dict[str, Any] = field(default_factory=dict)  # the sweep values that made this run
     task: str = "classify"  # or "reconstruct": an autoencoder whose target is its own (clean) input
     code: str | None = None  # reconstruct: the layer whose output is the code (encoder = input .. code)
@@ -239,7 +241,8 @@ class RunSpec:
         """Everything that decides this run's result, as plain JSON data (names and titles excluded; options a
         plain classifier does not use are left out, so its key is the one it had before they existed)."""
         data = asdict(dataset)
-        del data["name"]  # the data's identity is its fingerprint, not where it lies on this machine
+        for name in ("name", "where", "looked_in"):  # the data's identity is its fingerprint, not where it lies on this machine
+            del data[name]
         data["options"] = {k: v for k, v in data["options"].items() if k != "path"}
         out: dict[str, Any] = {"dataset": data, "subset": list(self.subset) if self.subset else None}
         if self.estimator:
@@ -260,6 +263,7 @@ class BlockSpec:
 
     kind: str  # "text", "table" or "figure"
     options: dict[str, Any] = field(default_factory=dict)
+    where: str = field(default="", compare=False, repr=False)  # FILE:LINE:COL: report.sections[i].content[j]
 
 
 @dataclass(frozen=True)
@@ -310,8 +314,14 @@ class ExperimentSpec:
         if profile == "full":
             return replace(self, profile="full")
         q = self.quick
-        runs = {name: replace(run, subset=(q.train, q.test), training=_quick_training(run.training, q.epochs)) for name, run in self.runs.items()}
+        runs = {name: replace(run, subset=_smaller(run.subset, (q.train, q.test)), training=_quick_training(run.training, q.epochs))
+                for name, run in self.runs.items()}
         return replace(self, runs=runs, profile="quick")
+
+
+def _smaller(subset: tuple[int, int] | None, quick: tuple[int, int]) -> tuple[int, int]:
+    """A dataset's own subset, cut further to the quick profile's sizes."""
+    return quick if subset is None else (min(subset[0], quick[0]), min(subset[1], quick[1]))
 
 
 def _quick_training(training: TrainingSpec, epochs: int) -> TrainingSpec:

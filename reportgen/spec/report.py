@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,15 @@ from .model import BlockSpec, SectionSpec
 from .paths import PathOutside, resolve_inside
 from .yamlsource import Located
 
-__all__ = ["References", "fill_placeholders", "read_sections"]
+__all__ = ["BEST", "References", "fill_placeholders", "read_sections"]
 
 _BLOCKS = ("text", "markdown", "table", "convolution", "best", *catalog.FIGURES)
 _BEST = {"test_accuracy": max, "train_accuracy": max, "test_loss": min, "train_loss": min, "test_mse": min, "test_psnr": max}
-_BEST_FIELDS = ("run", "title", "value", "metric")
+_BEST_FIELDS = ("run", "title", "value", "metric", "choice")
+# What each run kind reports, of the metrics a best: block can choose by (run.train, run.autoencoder, run.estimator).
+_KIND_METRICS = {"classify": ("test_accuracy", "train_accuracy", "test_loss", "train_loss"),
+                 "reconstruct": ("test_mse", "test_psnr", "test_loss"), "estimator": ("test_accuracy", "train_accuracy")}
+BEST = "best"  # `run: best` in a figure: the run a best: or table: block before it chooses, once the results are known
 # One pass over a best block's text: '{{' and '}}' are braces, '{name}' a placeholder, any other brace is an error.
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
@@ -62,6 +66,8 @@ def _runs(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> l
     """Run names; a swept run's name stands for all its expanded runs; 'all' for every run."""
     if node.value == "all":
         return [name for members in runs.values() for name in members]
+    if isinstance(node.value, str):  # one run: `runs: cnn`
+        node = Located([node], node.mark)
     items = c.sequence(node, path, "a list of run names or 'all'", allow_empty=False)
     if items is INVALID:
         return INVALID
@@ -91,18 +97,47 @@ def _table(c: Checker, node: Located, path: str, refs: References) -> BlockSpec 
     return BlockSpec("table", options) if ok else INVALID
 
 
-def _layer(c: Checker, node: Located, path: str, run: Any, refs: References) -> str | Any:
-    """A named layer of the block's run (figures address layers by the `name` given in the model)."""
+def _layer(c: Checker, node: Located, path: str, run: Any, refs: References, among: list[str] | None = None) -> str | Any:
+    """A named layer of the block's run (figures address layers by the `name` given in the model); of each run that
+    `run: best` may choose (`among`)."""
     if run is INVALID or run is None:
         return c.string(node, path)
-    return c.name_in(node, path, refs.layers.get(run, []), f"named layer of run '{run}'")
+    for name in among or [run]:
+        if c.name_in(node, path, refs.layers.get(name, []), f"named layer of run '{name}'") is INVALID:
+            return INVALID
+    return node.value
 
 
-def _figure(c: Checker, kind: str, node: Located, path: str, refs: References) -> BlockSpec | Any:
+def _best_of(c: Checker, node: Located, path: str, kind: str, before: list[Any], refs: References) -> tuple[str, dict] | Any:
+    """`run: best`: the run that the nearest `best:` block before it in its section names (its runs, its metric), else
+    the best by test accuracy (test MSE for autoencoders) of the runs of the nearest table before it; chosen once the
+    results are known (report.bestof), among the runs this figure kind can show."""
+    source = next((b for b in reversed(before) if b is not INVALID and b.kind in ("best", "table")), None)
+    if source is None:
+        return c.fail(node.mark, path, "expected a `best:` or `table:` block before this figure in its section, whose runs "
+                                       "`run: best` chooses from. Received: none")
+    shows = FIGURE_KINDS[kind].shows
+    candidates = [name for name in source.options["runs"] if refs.kinds.get(name, "classify") in shows]
+    if not candidates:
+        return c.fail(node.mark, path, f"expected runs that {kind} can show ({' or '.join(shows)} runs) among those of the "
+                                       f"{source.kind} block before it. Received: {', '.join(source.options['runs'])}")
+    metric = source.options["metric"] if source.kind == "best" else _default_metric(candidates, refs)
+    return "best", {"runs": candidates, "metric": metric}
+
+
+def _default_metric(runs: list[str], refs: References) -> str:
+    """What a best run is chosen by when no metric is named: test accuracy, or test MSE when every run reconstructs."""
+    return "test_mse" if runs and all(refs.kinds.get(n) == "reconstruct" for n in runs) else "test_accuracy"
+
+
+def _figure(c: Checker, kind: str, node: Located, path: str, refs: References, before: list[Any] = ()) -> BlockSpec | Any:
     runs = refs.runs
     schema = catalog.FIGURES[kind]
-    entries = c.mapping(node, path, (*schema, "caption"), required=catalog.REQUIRED_FIGURE_KEYS.get(kind, ()))
-    if entries is INVALID:
+    required = catalog.REQUIRED_FIGURE_KEYS.get(kind, ())
+    if isinstance(node.value, dict) and "runs" in schema and "run" in node.value and "runs" not in node.value:
+        node = _one_run_as_runs(node)  # `reconstructions: {run: ae}`, as `confusion: {run: ...}` is written
+    entries = c.mapping(node, path, (*schema, "caption"), required=required)
+    if entries is INVALID or any(key not in entries for key in required):  # each mistake is recorded already
         return INVALID
     options: dict[str, Any] = {"caption": ""}
     for key, value in entries.items():
@@ -110,6 +145,9 @@ def _figure(c: Checker, kind: str, node: Located, path: str, refs: References) -
         arg = schema.get(key, "text")
         if arg == "runs":
             options[key] = _runs(c, value, where, runs)
+        elif arg == "run" and value.value == BEST and BEST not in runs:
+            chosen = _best_of(c, value, where, kind, list(before), refs)
+            options[key], options["best_of"] = chosen if chosen is not INVALID else (INVALID, None)
         elif arg == "run":
             found = _runs(c, Located([value], value.mark), where, runs)
             if found is not INVALID and not found:  # a run that is itself invalid: its own mistakes are reported already
@@ -124,26 +162,41 @@ def _figure(c: Checker, kind: str, node: Located, path: str, refs: References) -
             continue  # checked below, once the run is known
         else:
             options[key] = read_arg(c, arg, value, where)
+    among = (options.get("best_of") or {}).get("runs")
     if "layer" in entries and kind != "weights":
-        options["layer"] = _layer(c, entries["layer"], f"{path}.layer", options.get("run"), refs)
+        options["layer"] = _layer(c, entries["layer"], f"{path}.layer", options.get("run"), refs, among)
     elif "layer" in entries:
         options["layer"] = c.string(entries["layer"], f"{path}.layer")
     if "layers" in entries:
         items = c.sequence(entries["layers"], f"{path}.layers", "a list of layer names", allow_empty=False)
         options["layers"] = INVALID if items is INVALID else [
-            _layer(c, item, f"{path}.layers[{i}]", options.get("run"), refs) for i, item in enumerate(items)]
+            _layer(c, item, f"{path}.layers[{i}]", options.get("run"), refs, among) for i, item in enumerate(items)]
+    if options.get("best_of", 0) is None:
+        del options["best_of"]
     ok = all(v is not INVALID and (not isinstance(v, list) or INVALID not in v) for v in options.values())
     shows = FIGURE_KINDS[kind].shows
-    if ok and refs.kinds:
+    if ok and refs.kinds and options.get("run") != BEST:
         shown = options.get("runs") or [options["run"]]
         wrong = [name for name in shown if refs.kinds.get(name, "classify") not in shows]
         if wrong:
             key = "runs" if "runs" in entries else "run"
             return c.fail(entries[key].mark, f"{path}.{key}", f"expected runs that {kind} can show ({' or '.join(shows)} "
                                                               f"runs). Received: '{wrong[0]}', a {refs.kinds[wrong[0]]} run")
-        if kind == "codes" and "layer" not in options and not refs.codes.get(options["run"]):
-            return c.fail(node.mark, path, f"expected `layer:` (run '{options['run']}' declares no `code:` layer)")
+    if ok and kind == "codes" and "layer" not in options:
+        lacking = [n for n in (options["best_of"]["runs"] if options.get("run") == BEST else [options["run"]]) if not refs.codes.get(n)]
+        if lacking:
+            return c.fail(node.mark, path, f"expected `layer:` (run '{lacking[0]}' declares no `code:` layer)")
     return BlockSpec("figure", {"kind": kind, **options}) if ok else INVALID
+
+
+def _one_run_as_runs(node: Located) -> Located:
+    """A figure of several runs given one `run:`: read as `runs: [that run]`, at the same place in the file."""
+    value = dict(node.value)
+    one = value.pop("run")
+    marks = dict(node.key_marks or {})
+    marks["runs"] = marks.pop("run", node.mark)
+    value["runs"] = Located([one], one.mark)
+    return Located(value, node.mark, marks)
 
 
 def _best(c: Checker, node: Located, path: str, refs: References) -> BlockSpec | Any:
@@ -152,7 +205,17 @@ def _best(c: Checker, node: Located, path: str, refs: References) -> BlockSpec |
     if entries is INVALID or "runs" not in entries:
         return INVALID
     runs = _runs(c, entries["runs"], f"{path}.runs", refs.runs)
-    metric = c.choice(entries["metric"], f"{path}.metric", tuple(_BEST)) if "metric" in entries else "test_accuracy"
+    if "metric" in entries:
+        metric = c.choice(entries["metric"], f"{path}.metric", tuple(_BEST))
+    else:
+        metric = _default_metric(runs, refs) if runs is not INVALID else "test_accuracy"
+    if INVALID not in (runs, metric) and refs.kinds:
+        lacking = [n for n in runs if metric not in _KIND_METRICS.get(refs.kinds.get(n, "classify"), ())]
+        if lacking:
+            where = entries["metric"] if "metric" in entries else entries["runs"]
+            metric = c.fail(where.mark, f"{path}.{'metric' if 'metric' in entries else 'runs'}",
+                            f"expected runs that report {metric}. Received: '{lacking[0]}', a {refs.kinds.get(lacking[0])} run "
+                            f"(it reports {', '.join(m for m in _BEST if m in _KIND_METRICS[refs.kinds.get(lacking[0])])})")
     text = "Of these runs, the best {metric} is reached by {run} ({title}): {value}."
     if "text" in entries:
         text = c.string(entries["text"], f"{path}.text")
@@ -194,7 +257,7 @@ def _read_markdown(c: Checker, node: Located, where: str, name: str, base: Path)
                                         f"at offset {exc.start} is not UTF-8)")
 
 
-def _block(c: Checker, node: Located, path: str, refs: References) -> BlockSpec | Any:
+def _block(c: Checker, node: Located, path: str, refs: References, before: list[Any] = ()) -> BlockSpec | Any:
     named = c.single_key(node, path, "a block: {text: FILE.md}, {markdown: ...}, {table: ...} or a figure such as {curves: ...}")
     if named is INVALID:
         return INVALID
@@ -222,7 +285,7 @@ def _block(c: Checker, node: Located, path: str, refs: References) -> BlockSpec 
         return _table(c, value if value.value is not None else Located({}, value.mark, {}), where, refs)
     if kind == "best":
         return _best(c, value, where, refs)
-    return _figure(c, kind, value, where, refs)
+    return _figure(c, kind, value, where, refs, before)
 
 
 def read_sections(c: Checker, node: Located, path: str, refs: References) -> tuple[SectionSpec, ...] | Any:
@@ -242,7 +305,9 @@ def read_sections(c: Checker, node: Located, path: str, refs: References) -> tup
         if "content" in entries:
             content = c.sequence(entries["content"], f"{where}.content", "a list of blocks")
             if content is not INVALID:
-                blocks = c.each(content, f"{where}.content", lambda n, p: _block(c, n, p, refs))
+                for j, block_node in enumerate(content):  # each block sees those before it (`run: best`)
+                    block = _block(c, block_node, f"{where}.content[{j}]", refs, blocks)
+                    blocks.append(block if block is INVALID else replace(block, where=f"{block_node.mark}: {where}.content[{j}]"))
                 for j, block in enumerate(blocks):
                     if block is not INVALID and block.kind == "text":
                         markdown += len(block.options["markdown"].encode("utf-8"))
@@ -250,6 +315,6 @@ def read_sections(c: Checker, node: Located, path: str, refs: References) -> tup
                             blocks[j] = c.fail(content[j].mark, f"{where}.content[{j}]", exceeded(
                                 "text_bytes", f"{markdown:,} bytes of Markdown up to this block"))
                             markdown = -(1 << 62)  # one message
-        if title is not INVALID and INVALID not in blocks:
-            sections.append(SectionSpec(title, tuple(blocks)))
+        if title is not INVALID:  # kept with its valid blocks when others are wrong: one mistake is one message, and the
+            sections.append(SectionSpec(title, tuple(b for b in blocks if b is not INVALID)))  # title stays known (grading)
     return tuple(sections)

@@ -114,12 +114,15 @@ def read_layers(c: Checker, node: Located, path: str) -> ModelSpec | Any:
 
 
 
-def read_named(c: Checker, node: Located, path: str, schema: dict[str, dict[str, str]], kind: str, example: str) -> tuple[str, dict[str, Any]] | Any:
-    """`name` or `{name: {args}}` of a catalogue (optimizers, callbacks, estimators), arguments checked."""
+def read_named(c: Checker, node: Located, path: str, schema: dict[str, dict[str, str]], kind: str, example: str,
+               aliases: dict[str, str] | None = None) -> tuple[str, dict[str, Any]] | Any:
+    """`name` or `{name: {args}}` of a catalogue (optimizers, callbacks, estimators), arguments checked; `aliases` are
+    other spellings of a name (Keras' class names of the optimizers), read as that name."""
     named = c.single_key(node, path, f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} such as {example}")
     if named is INVALID:
         return INVALID
     name, args = named
+    name = (aliases or {}).get(name, name)
     if name not in schema:
         return c.name_in(Located(name, node.mark), path, list(schema), kind)
     values = read_args(c, args or Located({}, node.mark, {}), f"{path}.{name}", schema[name])
@@ -127,7 +130,8 @@ def read_named(c: Checker, node: Located, path: str, schema: dict[str, dict[str,
 
 
 def _optimizer(c: Checker, node: Located, path: str) -> tuple[str, dict[str, Any]] | Any:
-    return read_named(c, node, path, catalog.OPTIMIZERS, "optimizer", "adam, or {sgd: {momentum: 0.9}}")
+    return read_named(c, node, path, catalog.OPTIMIZERS, "optimizer", "adam, or {sgd: {momentum: 0.9}}",
+                      aliases=catalog.OPTIMIZER_CLASSES)
 
 
 def _callback(c: Checker, node: Located, path: str) -> CallbackSpec | Any:

@@ -13,6 +13,8 @@ __all__ = ["block_runs", "select_sections", "with_runs"]
 def block_runs(block: BlockSpec) -> list[str]:
     """The runs a report block shows (tables, best sentences, figures)."""
     options = block.options
+    if options.get("best_of"):  # `run: best`: every run it may choose
+        return list(options["best_of"]["runs"])
     return list(options.get("runs") or ([options["run"]] if "run" in options else []))
 
 

@@ -37,12 +37,13 @@ def profile_problem(claimed: set[str], profile: str, spec: ExperimentSpec, refer
 def _test_set(spec: ExperimentSpec, run: str, memo: Path) -> dict[str, Any]:
     """What decides the images a run is tested on: the source, its options (the folder as its files' fingerprint; class
     names aside), and the test subset of the profile."""
-    from ..data import file_fingerprint, locate
+    from ..data import file_fingerprint
+    from ..run.datasets import locate_dataset
 
     chosen = spec.runs[run]
     dataset = spec.datasets[chosen.dataset]
     options = {k: v for k, v in dataset.options.items() if k != "path" and not (k == "classes" and isinstance(v, (list, tuple)))}
-    found = locate(dataset.source, dataset.options)
+    found = locate_dataset(dataset)
     data = file_fingerprint(found.files, memo) if found.files else found.origin
     return {"source": dataset.source, "options": options, "data": data,
             "test images": f"a subset of {chosen.subset[1]:,}" if chosen.subset else "all"}

@@ -23,7 +23,6 @@ from reportgen.data import paths as data_paths
 from reportgen.data.keras_sources import FASHION_MNIST_CLASSES
 from reportgen.errors import DataError
 
-NOTMNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "notmnist-10k"  # shared/ lies beside the checkout
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 
 
@@ -41,7 +40,7 @@ def assert_well_formed(
 
 
 def test_registry_names():
-    assert SOURCES.names() == ["cifar10", "digits", "fashion_mnist", "food101", "idx", "mnist"]
+    assert SOURCES.names() == ["cifar10", "digits", "fashion_mnist", "food101", "idx", "mnist", "notmnist"]
 
 
 def test_search_path_ignores_empty_entries(monkeypatch, tmp_path):
@@ -208,19 +207,11 @@ def test_digits_split_is_stratified_and_deterministic():
     assert locate("digits", {}).files == ds.files  # fingerprinted from the file, memoised
 
 
-@pytest.mark.skipif(not NOTMNIST.is_dir(), reason="shared notMNIST subset not present")
-def test_real_notmnist_subset_loads_via_idx():
-    ds = load("idx", {"path": str(NOTMNIST), "classes": list("ABCDEFGHIJ")})
-    assert_well_formed(ds, 8000, 2000, (28, 28, 1))
-    assert ds.class_names == tuple("ABCDEFGHIJ")
-    assert set(np.unique(ds.y_train)) == set(range(10))
-
-
 def test_unknown_source_uses_registry_message():
     with pytest.raises(DataError) as info:
         locate("cifar", {})
     assert str(info.value) == (
-        "unknown dataset source 'cifar'; known: cifar10, digits, fashion_mnist, food101, idx, mnist. "
+        "unknown dataset source 'cifar'; known: cifar10, digits, fashion_mnist, food101, idx, mnist, notmnist. "
         "Did you mean 'cifar10'?"
     )
 

@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from reportgen.report.context import build_context
+from reportgen.report.html import render_html
 from reportgen.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +72,8 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, str) else value
 
 
-def test_demo_context_snapshot(snapshot) -> None:
+def test_demo_context_snapshot(snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the file as the context shows it: experiments/demo.yaml, relative to the working folder
     spec = load_spec(ROOT / "experiments" / "demo.yaml")
     assert [len(run.replicate_seeds) for run in spec.runs.values()] == [1, 3, 3, 1, 1]
     context = build_context(spec, _results(spec), BUILT)
@@ -84,3 +88,15 @@ def test_demo_context_says_what_the_seeds_give() -> None:
     assert any("mlp[units=32]: seeds 1, 2, 3" in note for note in table["notes"])
     best = context["sections"][0]["blocks"][2]["html"]
     assert "mean ± std over 3 seeds" in best
+
+
+def test_the_footer_names_the_experiment_file_as_the_user_gave_it(tmp_path: Path) -> None:
+    """A file outside experiments/ is not 'experiments/NAME.yaml' (the path as spec.file shows it, absolute here)."""
+    folder = tmp_path / "x"
+    (folder / "answers").mkdir(parents=True)
+    (folder / "my.yaml").write_text((ROOT / "experiments" / "demo.yaml").read_text())
+    (folder / "answers" / "demo.md").write_text((ROOT / "experiments" / "answers" / "demo.md").read_text())
+    spec = load_spec(folder / "my.yaml")
+    html = render_html(build_context(spec, _results(spec), BUILT))
+    assert spec.file == str((folder / "my.yaml").resolve())
+    assert f"by reportgen from <code>{spec.file}</code>." in html and "experiments/" not in html

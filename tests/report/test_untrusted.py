@@ -125,7 +125,7 @@ def test_a_dataset_path_on_the_data_path_is_accepted(tmp_path: Path, monkeypatch
 def test_a_best_sentence_with_anything_but_plain_placeholders_is_refused_at_load(tmp_path: Path, text: str) -> None:
     block = "best: {runs: [a], text: " + repr(f"Best: {text}.") + "}"
     _refused(tmp_path, VALID + _report(block), "x.yaml:13:", "report.sections[0].content[0].best.text: expected placeholders among "
-                                                             "{run}, {title}, {value}, {metric} without a format")
+                                                             "{run}, {title}, {value}, {metric}, {choice} without a format")
 
 
 # -- what the report shows: HTML and PDF -----------------------------------------------------------------------------------

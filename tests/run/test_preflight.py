@@ -177,3 +177,36 @@ def test_a_batch_whose_widest_layer_would_not_fit_in_memory_is_refused_before_tr
         "run 'big': training.batch_size: expected at most 1,073,741,824 values in one layer's output for one training batch "
         "(4 GiB in float32). Received: 32,490,000,000,000,000 (batch 1,000,000,000 x 32,490,000 values per image) "
         "(raise it with --limit batch_values=N or $REPORTGEN_LIMITS)"]
+
+
+FIGURES = HEAD + """\
+  mlp:
+    dataset: flat
+    model: [{Dense: {units: 16, activation: relu}}, {Dense: {units: 10, activation: softmax}}]
+  conv:
+    dataset: images
+    model: [{Conv2D: {filters: 4, kernel_size: 3, name: conv1}}, {Activation: {activation: relu, name: act}}, Flatten,
+            {Dense: {units: 10, activation: softmax}}]
+report:
+  sections:
+    - title: Figures
+      content:
+        - weights: {run: ok}
+        - weights: {run: mlp}
+        - filters: {run: conv, layer: act}
+        - filters: {run: conv, layer: conv1}
+"""
+
+
+def test_a_figure_its_run_cannot_give_is_found_before_training(tmp_path: Path) -> None:
+    """A weights figure of an MLP (its first Dense layer is no one-unit-per-class classifier) or filters of a layer with no
+    convolution kernel passed validate and failed after training; now each is a located line of validate."""
+    (tmp_path / "f.yaml").write_text(FIGURES)
+    with pytest.raises(SpecError) as caught:
+        check_models(load_spec(tmp_path / "f.yaml"))
+    problems = [p.replace(f"{tmp_path}/", "") for p in caught.value.problems]
+    assert problems == [
+        "f.yaml:22:11: report.sections[0].content[1].weights: the weights figure cannot be drawn for run 'mlp': its Dense layer "
+        "'dense_1' has 16 units, not one per class (10)",
+        "f.yaml:23:11: report.sections[0].content[2].filters: the filters figure cannot be drawn for run 'conv': layer 'act' has "
+        "no 2-D convolution kernel"]
