@@ -38,16 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="train (or fetch from the cache) every run and write build/NAME/")
     report.add_argument("name", help="an experiment in experiments/ (e.g. pw04) or a path to a YAML file")
-    report.add_argument("--quick", action="store_true", help="smoke build: a stratified subset and 1-2 epochs per run")
+    report.add_argument("--quick", action="store_true", help="smoke build: the quick: block's stratified subset and epochs "
+                                                             "(default 1,000 / 500 images, 1 epoch), into build/NAME-quick/")
     report.add_argument("--force", action="store_true", help="retrain every run even if it is cached")
     report.add_argument("--mixed-precision", action="store_true",
                         help="train every run in mixed_bfloat16 (GPUs, CPUs with AVX-512 BF16 or AMX; part of each run's cache key)")
     report.add_argument("--section", dest="sections", action="append", metavar="N|TITLE",
                         help="build only this report section (its number, or part of its title) and the runs it needs; "
-                             "repeat for several; the report goes to build/NAME-sections-N/")
+                             "comma-separate or repeat for several; the report goes to build/NAME-sections-N/")
     report.add_argument("--no-train", dest="train", action="store_false",
                         help="train nothing: every run must have a trusted cache entry, else a one-line error (re-render only)")
-    report.add_argument("--out", type=Path, help="output folder (default build/NAME)")
+    report.add_argument("--out", type=Path, help="output folder (default build/NAME, build/NAME-quick with --quick)")
     report.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
     report.add_argument("--executor", choices=("local", "ray"), default="local",
                         help="where runs train: in this process (default), or one Ray task per run (pip install 'reportgen[ray]')")
@@ -87,8 +88,12 @@ def _report(args: argparse.Namespace) -> int:
     from .run.progress import console, escape
 
     start = time.perf_counter()
+    sections = [part.strip() for arg in args.sections for part in arg.split(",")] if args.sections is not None else None
+    if sections is not None and not all(sections):
+        raise ReportgenError(f"--section: expected a section's number or part of its title (comma-separated, or the option "
+                             f"repeated). Received: {', '.join(repr(a) for a in args.sections)}")
     summary = build(args.name, quick=args.quick, force=args.force, out=args.out, cache_dir=args.cache,
-                    precision="mixed_bfloat16" if args.mixed_precision else None, sections=args.sections, train=args.train,
+                    precision="mixed_bfloat16" if args.mixed_precision else None, sections=sections, train=args.train,
                     executor=args.executor, address=args.address)
     elapsed = time.perf_counter() - start
     if summary.up_to_date:
@@ -118,13 +123,17 @@ def _validate(args: argparse.Namespace) -> int:
             print(printable(exc), file=sys.stderr)
             failed += 1
         else:
-            print(f"{file}: ok ({len(spec.runs)} runs, {len(spec.sections)} sections)")
+            print(f"{file}: ok ({_count(len(spec.runs), 'run')}, {_count(len(spec.sections), 'section')})")
             for name, run in spec.runs.items():
-                chosen = run.training.test_selection
+                chosen = run.training.test_selection if run.kind != "estimator" else ()  # an estimator has no epochs to choose
                 if chosen:
                     print(f"{file}: warning: run '{name}': {' and '.join(chosen)} choose{'s' if len(chosen) == 1 else ''} by the test set "
                           "(validation: test), so its test numbers are not held out; the report marks them", file=sys.stderr)
     return 2 if failed else 0
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
 
 
 def _key(args: argparse.Namespace) -> int:

@@ -16,7 +16,10 @@ class ReportgenError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message} Hint: {self.hint}"
+        if not self.hint:
+            return self.message
+        end = "" if self.message.rstrip().endswith((".", "!", "?", ":")) else "."  # a sentence ends before its hint
+        return f"{self.message}{end} Hint: {self.hint}"
 
 
 class SpecError(ReportgenError):

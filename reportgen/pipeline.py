@@ -69,8 +69,8 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
     spec = spec.with_precision(precision) if precision else spec
     suffix = "".join([f"-sections-{'-'.join(s.split('.')[0] for s in spec.selected)}" if spec.selected else "",
                       "-quick" if quick else ""])
-    out = out or Path("build") / f"{spec.name}{suffix}"
-    cache = Cache(cache_dir or Path(os.environ.get("REPORTGEN_CACHE", "build/cache")))
+    out = _folder(out or Path("build") / f"{spec.name}{suffix}", "--out (the build folder)")
+    cache = Cache(_folder(cache_dir or Path(os.environ.get("REPORTGEN_CACHE", "build/cache")), "--cache (the result cache)"))
     summary = BuildSummary(spec.name, out)
 
     keys = plan_keys(spec, cache)
@@ -88,6 +88,15 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
     _render(spec, results, out)
     write_text(out / ".stamp", stamp)  # last: the outputs are current only once all of them are written
     return summary
+
+
+def _folder(path: Path, what: str) -> Path:
+    """A folder to write into: absent (made when needed) or a folder, never a file or a folder whose parent is a file."""
+    path = Path(path)
+    taken = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if taken is not None:
+        raise ReportgenError(f"{what}: {path} cannot be a folder: {taken} is a file", hint="give a folder, or remove the file")
+    return path
 
 
 def _failures(cache: Cache, keys: dict[str, str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from ..spec import LayerSpec, ModelSpec, TrainingSpec, catalog
 from ..spec.blocks import RepeatSpec
 
-__all__ = ["architecture", "hyperparameters", "layer_notation"]
+__all__ = ["architecture", "hyperparameters", "layer_notation", "optimizer_text"]
 
 
 def _pair(value: Any, default: int) -> tuple[int, int]:
@@ -164,13 +164,22 @@ def _graph(model: ModelSpec) -> str:
     return "\n".join([*lines, expr(model.output)])
 
 
+def optimizer_text(training: TrainingSpec) -> str:
+    """'adam lr=0.001', 'sgd(momentum=0.9, nesterov=True) lr=0.05': the optimizer as its table cell and caption say it."""
+    args = ", ".join(f"{k}={v}" for k, v in training.optimizer_args.items())
+    return f"{training.optimizer}{f'({args})' if args else ''} lr={training.learning_rate:g}"
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch{'s' if n != 1 else ''}"
+
+
 def hyperparameters(training: TrainingSpec, epochs_run: int | None = None) -> str:
     """Optimizer, learning rate, batch size, epochs, loss and callbacks in one line."""
-    optimizer = training.optimizer + "".join(f", {k}={v}" for k, v in training.optimizer_args.items())
-    epochs = f"{training.epochs} epochs"
+    epochs = _epochs(training.epochs)
     if epochs_run is not None and epochs_run != training.total_epochs:  # stopped early
-        epochs = f"{epochs_run} of {training.total_epochs} epochs"
-    parts = [f"{optimizer} lr={training.learning_rate:g}", f"batch {training.batch_size}", epochs, training.loss]
+        epochs = f"{epochs_run} of {_epochs(training.total_epochs)}"
+    parts = [optimizer_text(training), f"batch {training.batch_size}", epochs, training.loss]
     parts += [f"{c.kind}({', '.join(f'{k}={v}' for k, v in c.args.items())})" for c in training.callbacks]
     if training.fine_tune:
         ft = training.fine_tune

@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 from ..numbers import mean_pm, percent, percent_of
 from ..registry import Registry
 from ..spec import RunSpec
+from .notation import optimizer_text
 from .runs import estimator_text, params_text, run_architecture, run_data, run_failure, run_training, run_training_parts, start_text
 
 __all__ = ["ALWAYS_SHOWN", "COLUMNS", "TEST_MARK", "Column", "accuracy", "accuracy_ratio", "fold_shared", "format_percent",
@@ -150,9 +151,9 @@ _COLUMNS = {
     "train_loss": Column("Loss train", lambda n, r, res: _loss(res.metrics.get("train_loss")), True),
     "test_loss": Column("Loss test", lambda n, r, res: _loss(res.metrics.get("test_loss")), True),
     "params": Column("Params", lambda n, r, res: _params(r, res), True),
-    "epochs": Column("Epochs", lambda n, r, res: str(res.epochs), True, shared=lambda v: f"{v} epochs"),
+    "epochs": Column("Epochs", lambda n, r, res: str(res.epochs), True, shared=lambda v: f"{v} epoch{'' if v == '1' else 's'}"),
     "batch_size": Column("Batch", lambda n, r, res: str(r.training.batch_size), True, shared=lambda v: f"batch {v}"),
-    "optimizer": Column("Optimizer", lambda n, r, res: f"{r.training.optimizer} lr={r.training.learning_rate:g}", shared=str),
+    "optimizer": Column("Optimizer", lambda n, r, res: optimizer_text(r.training), shared=str),
     "hyperparameters": Column("Hyper-parameters", lambda n, r, res: run_training(r, res.epochs),
                               parts=lambda n, r, res: run_training_parts(r, res.epochs)),
     "seconds": Column("Time (s)", lambda n, r, res: f"{res.seconds:.1f}", True),
@@ -325,7 +326,7 @@ def shared_caption(caption: str, shared: Sequence[str]) -> str:
     """'Dense networks. All runs: adam lr=0.001; batch 32; 20 epochs; categorical_crossentropy.'"""
     if not shared:
         return caption
-    sentence = f"All runs: {'; '.join(shared)}."
+    sentence = f"All runs: {'; '.join(dict.fromkeys(shared))}."  # a setting two shared columns both say is said once
     caption = caption.strip()
     if not caption:
         return sentence

@@ -53,6 +53,10 @@ class Checker:
             self.problems.append(problem)
         return INVALID
 
+    def said(self, mark: Mark, path: str) -> bool:
+        """Whether a problem is recorded at this place already (a default every run inherits is one mistake)."""
+        return any(m == mark and message.startswith(f"{path}: ") for m, message in self.problems)
+
     def expected(self, node: Located, path: str, what: str) -> Any:
         return self.fail(node.mark, path, f"expected {what}. Received: {describe(node.plain())}")
 

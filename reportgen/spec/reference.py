@@ -30,6 +30,9 @@ ARG_WORDS = {
     "metrics": f"a list of loss, {', '.join(catalog.METRICS)} (each drawn for training and validation)",
     "texts_layers": "a list of the run's named layers",
 }
+# The four files of an idx folder, as reportgen.data.idxfile.IDX_NAMES reads them (spec may not import data; a test
+# keeps the two the same).
+IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 _LAYER_KEYS = {"layer": "a named layer of the run (`name:` in its model)", "layers": "a list of the run's named layers"}
 _WEIGHTS_LAYER = "a named Dense layer of the run (default: its first), on the flattened input, one unit per class"
 
@@ -61,6 +64,7 @@ def _named(title: str, schema: dict[str, dict[str, str]], also: str = "") -> lis
 
 def reference_markdown() -> str:
     """The whole reference as Markdown (docs/reference.md; tests keep the file equal to it)."""
+    from .grading import _KEYS as GRADING_KEYS, GRADED_METRICS
     from .kinds import KIND_KEYS
     from .load import _DATASET, _RUN, _TOP
     from .replicates import REPLICATE_KEYS
@@ -79,21 +83,35 @@ def reference_markdown() -> str:
         "holds only a `convolution:` exercise (a workbook with nothing to train). Replicates: "
         f"{', '.join(f'`{k}`' for k in REPLICATE_KEYS)} (at the top, on a run or a swept run).",
         "",
+        "`quick: {train: N, test: M, epochs: E}` (each a positive integer; default 1,000, 500 and 1): what `--quick`",
+        "builds take, a stratified subset and at most E epochs per run. `grading:` (read only from a grader's reference):",
+        f"{', '.join(f'`{k}`' for k in GRADING_KEYS)}; metrics among {', '.join(GRADED_METRICS)}.",
+        "",
         "## Datasets",
         "",
         f"Each dataset: `source` (required), {', '.join(f'`{k}`' for k in _DATASET if k != 'source')} "
-        "(`scale`, `flatten`: true or false; `labels`: one_hot or sparse; `subset: {train: N, test: M}`: a seeded, "
-        "class-stratified subset of each split for every run of the dataset), and the source's options:",
+        "(`scale`: divide pixels by the source's largest value inside the model, default true; `flatten`: flatten images "
+        "to vectors inside the model, for dense networks, default false; `labels`: one_hot or sparse targets, default "
+        "one_hot; `subset: {train: N, test: M}`: a seeded, class-stratified subset of each split for every run of the "
+        "dataset), and the source's options:",
         "",
         "| Source | Options |", "|---|---|",
         *[f"| `{name}` | {_args(options, ('path',) if name == 'idx' else ())} |" for name, options in catalog.DATA_SOURCES.items()],
+        "",
+        "A folder of idx files (`idx`, and the `mnist/`, `fashion_mnist/`, `notmnist/` folders of the other sources) holds "
+        "the four files " + ", ".join(f"`{n}.gz`" for n in IDX_FILES) + " (gzipped or plain). A folder `NAME-anything/` "
+        "of them on REPORTGEN_DATA_PATH (`mnist-5k/`) is a smaller copy, used when no full one is found, and named as such "
+        "in the report.",
         "",
         "## Runs",
         "",
         f"Each run: {', '.join(f'`{k}`' for k in _RUN if k not in KIND_KEYS)}; what it fits and where it starts: "
         f"{', '.join(f'`{k}`' for k in KIND_KEYS)}.",
         "",
-        f"`training:` (at the top for every run, or on a run): {', '.join(f'`{k}`' for k in TRAINING_KEYS)}.",
+        f"`training:` (at the top for every run, or on a run): {', '.join(f'`{k}`' for k in TRAINING_KEYS)}. "
+        "`validation`: a fraction of the training images held out (above 0, at most 0.9; default 0.1), `test` (validate "
+        "on the test set) or `none`; a callback's `monitor` must be a number the training logs (loss, a metric, and their "
+        "`val_` forms unless `validation: none`; Keras' short names such as val_acc are read as the full ones).",
         f"Losses: {', '.join(catalog.LOSSES)} (also {', '.join(f'{k} for {v}' for k, v in catalog.ALIASES.items())}). "
         f"Metrics: {', '.join(catalog.METRICS)}.",
         "",

@@ -73,7 +73,10 @@ def _runs(c: Checker, node: Located, path: str, runs: dict[str, list[str]]) -> l
         return INVALID
     names: list[str] = []
     known = [*runs, *(m for ms in runs.values() for m in ms if m not in runs)]
+    broken = [g for g, members in runs.items() if not members]  # runs whose own mistakes are reported already
     for i, item in enumerate(items):
+        if any(item.value == g or str(item.value).startswith(f"{g}[") for g in broken):
+            return INVALID  # a run that could not be read, or a variant of it: no second message for the same mistake
         name = c.name_in(item, f"{path}[{i}]", known, "run")
         if name is INVALID:
             return INVALID
@@ -113,6 +116,8 @@ def _best_of(c: Checker, node: Located, path: str, kind: str, before: list[Any],
     the best by test accuracy (test MSE for autoencoders) of the runs of the nearest table before it; chosen once the
     results are known (report.bestof), among the runs this figure kind can show."""
     source = next((b for b in reversed(before) if b is not INVALID and b.kind in ("best", "table")), None)
+    if source is None and INVALID in before:
+        return INVALID  # a block before it is wrong (and said so): it may be the one meant
     if source is None:
         return c.fail(node.mark, path, "expected a `best:` or `table:` block before this figure in its section, whose runs "
                                        "`run: best` chooses from. Received: none")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import fields
+from dataclasses import replace, fields
 from typing import Any
 
 from . import catalog
@@ -168,7 +168,7 @@ def _reconstruction(c: Checker, values: dict[str, Any], marks: dict[str, tuple[L
         if key in values and marks[key][1].startswith("training.") and not fits(values[key]):
             del values[key]  # a classifier's default, written for the file's other runs
     if "callbacks" in values and marks["callbacks"][1].startswith("training."):  # e.g. a checkpoint on val_accuracy
-        values["callbacks"] = tuple(c for c in values["callbacks"] if "accuracy" not in str(c.args.get("monitor", "")))
+        values["callbacks"] = tuple(c for c in values["callbacks"] if "accuracy" not in _full_monitor(str(c.args.get("monitor", ""))))
     values.setdefault("loss", "mean_squared_error")
     values.setdefault("metrics", ())
     ok = True
@@ -249,11 +249,56 @@ def read_training(c: Checker, sources: list[tuple[Located, str]], path: str, tas
             ok = ok and got is not INVALID
     if ok and task == "reconstruct":
         ok = _reconstruction(c, values, marks)
-    ok = ok and _total_epochs(c, values, marks)
+    ok = ok and _total_epochs(c, values, marks) and _monitors(c, values, marks)
     if not ok:
         return INVALID
     known = {f.name for f in fields(TrainingSpec)}
     return TrainingSpec(**{k: v for k, v in values.items() if k in known})
+
+
+_DEFAULT_MONITOR = "val_loss"  # what Keras' EarlyStopping, ModelCheckpoint and ReduceLROnPlateau watch unless told
+
+
+def _full_monitor(written: str) -> str:
+    """A monitored name with Keras' short metric names written out: val_acc -> val_accuracy, mse -> mean_squared_error."""
+    prefix, name = ("val_", written[4:]) if written.startswith("val_") else ("", written)
+    return prefix + catalog.ALIASES.get(name.lower(), name)
+
+
+def _monitors(c: Checker, values: dict[str, Any], marks: dict[str, tuple[Located, str]]) -> bool:
+    """Every callback watches a number the training logs: the loss or a metric, `val_` ones only when something is
+    validated on. Keras' short names (val_acc, mse) are read as the full ones; a name never logged is refused here, not
+    after the other runs trained (Keras only warns, or fails at the first epoch, and the report would name an epoch)."""
+    callbacks = values.get("callbacks", ())
+    if not callbacks:
+        return True
+    logged = ["loss", *values.get("metrics", TrainingSpec.metrics)]
+    if values.get("validation", TrainingSpec.validation) != "none":
+        logged += [f"val_{name}" for name in logged]
+    node, path = marks["callbacks"]
+    items = node.value if isinstance(node.value, list) else []
+    names = [item.value if isinstance(item.value, str) else next(iter(item.value), None) if isinstance(item.value, dict) else None
+             for item in items]
+    ok, kept = True, []
+    for n, callback in enumerate(callbacks):
+        if "monitor" not in catalog.CALLBACKS[callback.kind]:
+            kept.append(callback)
+            continue
+        written = callback.args.get("monitor", _DEFAULT_MONITOR)
+        monitor = _full_monitor(written)
+        if monitor not in logged:
+            # where it is written (a run may have dropped callbacks of the file's defaults that do not fit it)
+            same = sum(other.kind == callback.kind for other in callbacks[:n])
+            i = [j for j, name in enumerate(names) if name == callback.kind][same] if names.count(callback.kind) > same else n
+            where, at = (items[i].mark if i < len(items) else node.mark), f"{path}[{i}].{callback.kind}.monitor"
+            default = "" if "monitor" in callback.args else f" (Keras' default for {callback.kind})"
+            why = "; nothing is validated on (validation: none)" if monitor.startswith("val_") and "val_loss" not in logged else ""
+            if not c.said(where, at):  # the file's defaults are every run's: one message
+                c.fail(where, at, f"expected a number the training logs: {', '.join(logged)}{why}. Received: '{written}'{default}")
+            ok = False
+        kept.append(replace(callback, args={**callback.args, "monitor": monitor}) if "monitor" in callback.args else callback)
+    values["callbacks"] = tuple(kept)
+    return ok
 
 
 def _unaliased(node: Located) -> Located:

@@ -58,6 +58,9 @@ class Located:
         return self.value
 
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"  # what PyYAML resolves a plain 2024-03-01 to
+
+
 class _Problem(Exception):
     def __init__(self, mark: Mark, message: str):
         super().__init__(message)
@@ -77,6 +80,8 @@ class _Converter:
 
     def convert(self, node: yaml.Node) -> Located:
         mark = _mark(self.file, node.start_mark)
+        if node.tag == _TIMESTAMP and isinstance(node, yaml.ScalarNode):
+            return Located(node.value, mark)  # `date: 2024-03-01` unquoted, as everyone writes it: the text as written
         if node.tag not in _SAFE_TAGS:
             raise _Problem(mark, f"expected plain YAML data. Received: the tag '{node.tag}' (tags that build objects are not allowed)")
         if isinstance(node, yaml.MappingNode):

@@ -213,7 +213,12 @@ def _experiment(manifest: dict[str, Any], unpacked: dict[str, Path], scratch: Pa
         raise Refused(f"refused: invalid experiment: {problems[0]}{more}" + "".join(f"\n{p}" for p in problems[1:])) from None
     for dataset in spec.datasets.values():
         if "path" in dataset.options and inside(dataset.options["path"], scratch):
-            raise Refused(f"refused: dataset '{dataset.name}' would be read from the submission itself ({dataset.options['path']}); "
+            written = dataset.looked_in[0] or dataset.options["path"]
+            if not Path(dataset.options["path"]).exists():  # found nowhere: the grader's data path lacks it
+                raise Refused(f"cannot rebuild: dataset '{dataset.name}': folder '{written}' is not in a folder of this machine's "
+                              f"REPORTGEN_DATA_PATH ({os.environ.get('REPORTGEN_DATA_PATH') or 'unset'}); datasets come from the "
+                              "grader's data path")
+            raise Refused(f"refused: dataset '{dataset.name}' would be read from the submission itself ({written}); "
                           "datasets come from the grader's REPORTGEN_DATA_PATH")
     return spec
 

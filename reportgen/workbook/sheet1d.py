@@ -31,8 +31,8 @@ from .styles import (
 
 __all__ = ["write_conv1d_sheet"]
 
-INSTRUCTION = ("Values come from experiments/pw04.yaml; change them there and rebuild, or edit the yellow input cells: "
-               "every output is a formula.")
+INSTRUCTION = ("Values come from the experiment file's `convolution:` block; change them there and rebuild, or edit the "
+               "yellow input cells: every output is a formula.")
 LEGEND = "Yellow: input x · blue: kernel w and bias b · grey: zero padding · green: results (formulas)."
 X_ROW, W_ROW, B_ROW, N_ROW, F_ROW = 5, 6, 7, 8, 9
 FIRST = 2  # column of x[0], w[0] and of the first padded value

@@ -27,7 +27,7 @@ def test_flatten_is_implicit() -> None:
 def test_hyperparameters_line_mentions_early_stop() -> None:
     training = TrainingSpec(epochs=30, callbacks=(CallbackSpec("EarlyStopping", {"patience": 5}),))
     assert hyperparameters(training, 12) == "adam lr=0.001; batch 128; 12 of 30 epochs; categorical_crossentropy; EarlyStopping(patience=5)"
-    assert hyperparameters(TrainingSpec(optimizer="sgd", optimizer_args={"momentum": 0.9}), 5) == "sgd, momentum=0.9 lr=0.001; batch 128; 5 epochs; categorical_crossentropy"
+    assert hyperparameters(TrainingSpec(optimizer="sgd", optimizer_args={"momentum": 0.9}), 5) == "sgd(momentum=0.9) lr=0.001; batch 128; 5 epochs; categorical_crossentropy"
 
 
 def _graph(tmp_path, nodes: str) -> ModelSpec:

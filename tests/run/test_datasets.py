@@ -40,7 +40,7 @@ def test_a_missing_folder_says_where_it_looked_and_how_to_fix_it(spec, tmp_path:
         message = str(caught.value)
         assert message.startswith(f"{spec.file}:3:32: datasets.letters.path: folder 'notmnist-10k' not found; looked in "
                                   f"{tmp_path / 'exp'} (the experiment's folder), {tmp_path / 'data-a'} (REPORTGEN_DATA_PATH), "
-                                  f"{tmp_path / 'data-b'} (REPORTGEN_DATA_PATH) Hint: put the folder there, or add the folder "
+                                  f"{tmp_path / 'data-b'} (REPORTGEN_DATA_PATH). Hint: put the folder there, or add the folder "
                                   "that holds it to REPORTGEN_DATA_PATH"), message
 
 

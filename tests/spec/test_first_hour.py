@@ -152,3 +152,46 @@ def test_a_dataset_subset_is_every_runs_and_quick_cuts_it_further(tmp_path: Path
     problems = _problems(tmp_path, HEAD.replace("digits: {source: digits}", "digits: {source: digits, subset: {train: 0}}")
                          + "report: {sections: []}\n")
     assert problems == ["x.yaml:3:36: datasets.digits.subset: missing required key 'test'"]
+
+
+def test_a_callback_watching_a_number_never_logged_is_refused(tmp_path: Path) -> None:
+    text = HEAD.replace("training: {epochs: 1}", "training: {epochs: 1, callbacks: [{EarlyStopping: {monitor: val_acc}}, "
+                                                 "{ModelCheckpoint: {monitor: val_mse}}]}") + "report: {sections: []}\n"
+    problems = _problems(tmp_path, text)
+    assert problems[0] == ("x.yaml:4:72: training.callbacks[1].ModelCheckpoint.monitor: expected a number the training logs: loss, "
+                           "accuracy, val_loss, val_accuracy. Received: 'val_mse'")
+    fixed = _spec(tmp_path, text.replace("{ModelCheckpoint: {monitor: val_mse}}", "{ModelCheckpoint: {monitor: val_loss}}"))
+    assert fixed.runs["cnn"].training.callbacks[0].args["monitor"] == "val_accuracy"  # Keras' short name, read as the full one
+    none = HEAD.replace("training: {epochs: 1}", "training: {epochs: 1, validation: none, callbacks: [EarlyStopping]}")
+    assert "nothing is validated on (validation: none). Received: 'val_loss' (Keras' default for EarlyStopping)" in \
+        _problems(tmp_path, none + "report: {sections: []}\n")[0]
+
+
+def test_a_wrong_sweep_does_not_make_its_variants_unknown_elsewhere(tmp_path: Path) -> None:
+    text = _report('        - best: {runs: [mlp], text: "{choice}"}\n        - weights: {run: "mlp[units=8]"}\n'
+                   "        - confusion: {run: best}\n").replace("model[1].units: [8, 32]", "model[5].units: [8, 32]")
+    problems = _problems(tmp_path, text)
+    assert len(problems) == 1 and "runs.mlp.sweep" in problems[0], problems
+
+
+def test_an_unquoted_date_is_a_date(tmp_path: Path) -> None:
+    assert _spec(tmp_path, HEAD.replace('title: "First hour"', 'title: "First hour"\ndate: 2024-03-01') +
+                 "report: {sections: []}\n").date == "2024-03-01"
+
+
+def test_an_optimizers_arguments_are_in_its_cell_and_said_once_in_a_caption(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+    from test_tables import fake_results
+
+    from reportgen.report import make_table
+    from reportgen.report.tables import shared_caption
+
+    spec = _spec(tmp_path, HEAD.replace("training: {epochs: 1}", "training: {epochs: 1, learning_rate: 0.05, optimizer: "
+                                                                 "{SGD: {momentum: 0.9}}}") + "report: {sections: []}\n")
+    table = make_table(["cnn", "mlp[units=8]"], ["run", "hyperparameters", "optimizer", "epochs"], spec.runs, fake_results(spec),
+                       shared=True)
+    caption = shared_caption("Runs.", table["shared"])
+    assert caption.count("sgd(momentum=0.9) lr=0.05") == 1 and "sgd lr" not in caption, caption
+    assert "; 1 epoch;" in caption and "1 epochs" not in caption

@@ -23,3 +23,10 @@ def test_it_names_every_block_figure_key_layer_source_and_optimizer() -> None:
              *catalog.ESTIMATORS, "text", "markdown", "table", "best", "convolution", "conv1d", "conv2d"]
     assert [n for n in names if f"`{n}`" not in text] == []
     assert all(column in text for column in catalog.COLUMNS)
+
+
+def test_the_idx_file_names_are_the_readers() -> None:
+    from reportgen.data.idxfile import IDX_NAMES
+    from reportgen.spec.reference import IDX_FILES
+
+    assert IDX_FILES == IDX_NAMES

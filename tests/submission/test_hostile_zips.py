@@ -113,3 +113,19 @@ def test_a_dataset_inside_the_submission_is_refused(make_submission, tmp_path: P
     assert "would be read from the submission itself" in capsys.readouterr().err
     with zipfile.ZipFile(forged) as archive:
         assert "experiments/data/train-images-idx3-ubyte" in archive.namelist()
+
+
+def test_a_dataset_the_grader_lacks_says_so(make_submission, tmp_path: Path, capsys, monkeypatch) -> None:
+    """A relative `path:` found neither beside the experiment nor on the grader's data path is the grader's missing data,
+    not data read from the zip (which it is not)."""
+    monkeypatch.setenv("REPORTGEN_DATA_PATH", str(tmp_path / "grader-data"))
+
+    def other_data(members: dict[str, bytes]) -> None:
+        text = members["experiments/demo.yaml"].decode()
+        members["experiments/demo.yaml"] = text.replace("digits: {source: digits}", "digits: {source: idx, path: mydigits}").encode()
+
+    zip_path = make_submission(tmp_path, other_data, rehash=True)
+    assert main(["verify", str(zip_path), "--out", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err
+    assert (f"error: cannot rebuild: dataset 'digits': folder 'mydigits' is not in a folder of this machine's REPORTGEN_DATA_PATH "
+            f"({tmp_path / 'grader-data'})") in err and "read from the submission itself" not in err
