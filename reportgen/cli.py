@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ReportgenError
+from .numbers import count
 from .text import printable
 
 __all__ = ["INTERNAL_ERROR", "main"]
@@ -123,17 +124,13 @@ def _validate(args: argparse.Namespace) -> int:
             print(printable(exc), file=sys.stderr)
             failed += 1
         else:
-            print(f"{file}: ok ({_count(len(spec.runs), 'run')}, {_count(len(spec.sections), 'section')})")
+            print(f"{file}: ok ({count(len(spec.runs), 'run')}, {count(len(spec.sections), 'section')})")
             for name, run in spec.runs.items():
                 chosen = run.training.test_selection if run.kind != "estimator" else ()  # an estimator has no epochs to choose
                 if chosen:
                     print(f"{file}: warning: run '{name}': {' and '.join(chosen)} choose{'s' if len(chosen) == 1 else ''} by the test set "
                           "(validation: test), so its test numbers are not held out; the report marks them", file=sys.stderr)
     return 2 if failed else 0
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'s' if n != 1 else ''}"
 
 
 def _key(args: argparse.Namespace) -> int:
@@ -158,7 +155,7 @@ def _grade(args: argparse.Namespace) -> int:
     ranked = sum(g.rank is not None for g in grades.graded)
     full = sum(g.passed == len(g.verdicts) and not g.problems for g in grades.graded)
     n = len(grades.graded)
-    console.print(f"graded {n} submission{'s' if n != 1 else ''} in {time.perf_counter() - start:.0f} s: {full} fully reproduced, "
+    console.print(f"graded {count(n, 'submission')} in {time.perf_counter() - start:.0f} s: {full} fully reproduced, "
                   f"{ranked} ranked -> {escape(grades.out)}/grades.xlsx, leaderboard.pdf, grades.json")
     return 0
 

@@ -1,10 +1,10 @@
-"""Numbers as a person rounds them by hand: half up, from exact counts where there are counts."""
+"""Numbers as a person writes them: rounded half up, from exact counts where there are counts; counted with their noun."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["fixed", "mean_pm", "percent", "percent_of"]
+__all__ = ["count", "fixed", "mean_pm", "percent", "percent_of"]
 
 
 def percent_of(correct: int, total: int) -> str:
@@ -34,3 +34,8 @@ def mean_pm(values: list[float], digits: int) -> str:
 
     array = np.asarray(values, dtype=np.float64)
     return f"{fixed(float(array.mean()), digits)} ± {fixed(float(array.std(ddof=1)), digits)}"
+
+
+def count(n: int, noun: str) -> str:
+    """'1 epoch', '3 epochs', '1,000 runs': a count and its noun, plural unless it is one."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

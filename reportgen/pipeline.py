@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .atomic import write_text
 from .errors import ReportgenError
+from .numbers import count
 from .run import Cache, run_experiment
 from .run.executors import check_executor
 from .run.runner import plan_keys
@@ -37,7 +38,7 @@ class BuildSummary:
         if not self.failed:
             return ""
         total = len({*self.trained, *self.cached, *self.failed})
-        return (f"{len(self.failed)} of {total} run{'s' if total != 1 else ''} failed: "
+        return (f"{len(self.failed)} of {count(total, 'run')} failed: "
                 + ", ".join(f"{name} ({why})" for name, why in self.failed.items()))
 
 

@@ -7,8 +7,9 @@ import re
 __all__ = ["field", "printable"]
 
 # C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a reader sees; line breaks and tabs apart.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_BREAKS = re.compile("[\t\n\r\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CLASS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_CLASS}]")
+_BREAKS = re.compile(f"[\t\n{_CLASS}]")  # \r is in the class already
 
 
 def _escape(match: re.Match[str]) -> str:

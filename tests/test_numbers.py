@@ -32,3 +32,9 @@ def test_percent_of_rounds_half_up_exactly(pair: tuple[int, int]) -> None:
     assert percent_of(correct, total) == f"{expected // 10}.{expected % 10}%"
     assert percent(correct / total, total) == percent_of(correct, total)
     assert accuracy_counts({"a_accuracy": float(np.float32(correct / total))}, {"a": total})["a_correct"] == correct
+
+
+def test_a_count_says_its_noun_in_the_singular_only_for_one() -> None:
+    from reportgen.numbers import count
+
+    assert [count(n, "epoch") for n in (0, 1, 2, 1000)] == ["0 epochs", "1 epoch", "2 epochs", "1,000 epochs"]

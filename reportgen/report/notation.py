@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..numbers import count
 from ..spec import LayerSpec, ModelSpec, TrainingSpec, catalog
 from ..spec.blocks import RepeatSpec
 
@@ -170,15 +171,11 @@ def optimizer_text(training: TrainingSpec) -> str:
     return f"{training.optimizer}{f'({args})' if args else ''} lr={training.learning_rate:g}"
 
 
-def _epochs(n: int) -> str:
-    return f"{n} epoch{'s' if n != 1 else ''}"
-
-
 def hyperparameters(training: TrainingSpec, epochs_run: int | None = None) -> str:
     """Optimizer, learning rate, batch size, epochs, loss and callbacks in one line."""
-    epochs = _epochs(training.epochs)
+    epochs = count(training.epochs, 'epoch')
     if epochs_run is not None and epochs_run != training.total_epochs:  # stopped early
-        epochs = f"{epochs_run} of {_epochs(training.total_epochs)}"
+        epochs = f"{epochs_run} of {count(training.total_epochs, 'epoch')}"
     parts = [optimizer_text(training), f"batch {training.batch_size}", epochs, training.loss]
     parts += [f"{c.kind}({', '.join(f'{k}={v}' for k, v in c.args.items())})" for c in training.callbacks]
     if training.fine_tune:

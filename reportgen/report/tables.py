@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from ..numbers import mean_pm, percent, percent_of
+from ..numbers import count, mean_pm, percent, percent_of
 from ..registry import Registry
 from ..spec import RunSpec
 from .notation import optimizer_text
@@ -151,7 +151,7 @@ _COLUMNS = {
     "train_loss": Column("Loss train", lambda n, r, res: _loss(res.metrics.get("train_loss")), True),
     "test_loss": Column("Loss test", lambda n, r, res: _loss(res.metrics.get("test_loss")), True),
     "params": Column("Params", lambda n, r, res: _params(r, res), True),
-    "epochs": Column("Epochs", lambda n, r, res: str(res.epochs), True, shared=lambda v: f"{v} epoch{'' if v == '1' else 's'}"),
+    "epochs": Column("Epochs", lambda n, r, res: str(res.epochs), True, shared=lambda v: count(int(v), "epoch")),
     "batch_size": Column("Batch", lambda n, r, res: str(r.training.batch_size), True, shared=lambda v: f"batch {v}"),
     "optimizer": Column("Optimizer", lambda n, r, res: optimizer_text(r.training), shared=str),
     "hyperparameters": Column("Hyper-parameters", lambda n, r, res: run_training(r, res.epochs),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 from ..data import DataShape, DataSource, Dataset, load, locate, peek
 from ..errors import DataError
 from ..spec import DatasetSpec
 
 __all__ = ["load_dataset", "locate_dataset", "peek_dataset"]
+
+T = TypeVar("T")
 
 _FIX = ("put the folder there, or add the folder that holds it to REPORTGEN_DATA_PATH (folders separated by ':'); "
         "a relative path is read from the experiment's folder first")
@@ -26,22 +29,20 @@ def _located(dataset: DatasetSpec, exc: DataError) -> DataError:
     return DataError(f"{dataset.where}: {exc.message}", hint=exc.hint)
 
 
-def locate_dataset(dataset: DatasetSpec) -> DataSource:
+def _calling(read: Callable[[str, Any], T], dataset: DatasetSpec) -> T:
     try:
-        return locate(dataset.source, dataset.options)
+        return read(dataset.source, dataset.options)
     except DataError as exc:
         raise _located(dataset, exc) from exc
+
+
+def locate_dataset(dataset: DatasetSpec) -> DataSource:
+    return _calling(locate, dataset)
 
 
 def load_dataset(dataset: DatasetSpec) -> Dataset:
-    try:
-        return load(dataset.source, dataset.options)
-    except DataError as exc:
-        raise _located(dataset, exc) from exc
+    return _calling(load, dataset)
 
 
 def peek_dataset(dataset: DatasetSpec) -> DataShape:
-    try:
-        return peek(dataset.source, dataset.options)
-    except DataError as exc:
-        raise _located(dataset, exc) from exc
+    return _calling(peek, dataset)

@@ -6,13 +6,9 @@ import math
 from typing import Any
 
 from ..spec import ExperimentSpec
+from ..spec.select import block_runs
 
 __all__ = ["figure_problems"]
-
-
-def _runs_of(options: dict[str, Any]) -> list[str]:
-    best_of = options.get("best_of")
-    return list(best_of["runs"]) if best_of else [options["run"]] if "run" in options else []
 
 
 def _kernel_shape(layer: Any) -> tuple[int, ...] | None:
@@ -50,7 +46,7 @@ def figure_problems(spec: ExperimentSpec, models: dict[str, Any], shapes: dict[s
             kind = block.options.get("kind") if block.kind == "figure" else None
             if kind not in ("weights", "filters"):
                 continue
-            for run in _runs_of(block.options):
+            for run in block_runs(block):
                 if run not in models:
                     continue
                 shape = shapes[spec.runs[run].dataset]

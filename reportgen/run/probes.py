@@ -22,7 +22,7 @@ def wanted_probes(spec: ExperimentSpec) -> dict[str, dict[str, list[str]]]:
             if kind is None or kind.probe is None:
                 continue
             best_of = block.options.get("best_of")  # `run: best`: chosen after training, so each candidate is probed
-            for run in (best_of["runs"] if best_of and block.options["run"] not in spec.runs else [block.options["run"]]):
+            for run in (best_of["runs"] if best_of else [block.options["run"]]):
                 for probe, arrays in kind.probe(block.options, spec.runs[run]).items():
                     held = wanted.setdefault(run, {}).setdefault(probe, [])
                     held.extend(array for array in arrays if array not in held)

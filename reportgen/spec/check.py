@@ -44,11 +44,11 @@ class Checker:
 
     def __init__(self) -> None:
         self.problems: list[tuple[Mark, str]] = []
-        self._lists: dict[tuple[Mark, str], tuple[str, str, str]] = {}  # problem -> (before, known names, after)
+        self._lists: dict[tuple[Mark, str], str] = {}  # problem -> the list of known names it prints
 
     # -- recording -------------------------------------------------------------------------
     def fail(self, mark: Mark, path: str, message: str) -> Any:
-        problem = (mark, f"{path}: {message}" if path else message)
+        problem = (mark, _stored(path, message))
         if problem not in self.problems:  # a bad value every run inherits (top-level `training:`) is one mistake, one line
             self.problems.append(problem)
         return INVALID
@@ -67,12 +67,11 @@ class Checker:
         shown: dict[str, int] = {}  # a list of names -> the line it was printed at
         out = []
         for mark, message in ordered:
-            parts = self._lists.get((mark, message))
-            if parts and parts[1] in shown:
-                before, _, after = parts
-                message = f"{before}known: as listed at line {shown[parts[1]]}.{after}"
-            elif parts:
-                shown[parts[1]] = mark.line
+            listed = self._lists.get((mark, message))
+            if listed in shown:
+                message = message.replace(f"known: {listed}.", f"known: as listed at line {shown[listed]}.", 1)
+            elif listed:
+                shown[listed] = mark.line
             out.append(f"{mark}: {message}")
         return out
 
@@ -167,16 +166,20 @@ class Checker:
             return self.expected(node, path, f"the name of a {kind}")
         if node.value not in known:
             listed = ", ".join(known) if known else "(none declared)"
-            before, after = f"unknown {kind} '{node.value}'; ", did_you_mean(node.value, list(known))
-            self.fail(node.mark, path, f"{before}known: {listed}.{after}")
+            message = f"unknown {kind} '{node.value}'; known: {listed}.{did_you_mean(node.value, list(known))}"
+            self.fail(node.mark, path, message)
             if len(known) > 8:  # printed once per file; short lists are clearer repeated
-                self._lists[(node.mark, f"{path}: {before}known: {listed}.{after}" if path else f"{before}known: {listed}.{after}")] = (
-                    f"{path}: {before}" if path else before, listed, after)
+                self._lists[(node.mark, _stored(path, message))] = listed
             return INVALID
         return node.value
 
     def each(self, nodes: list[Located], path: str, read: Callable[[Located, str], Any]) -> list[Any]:
         return [read(item, f"{path}[{i}]") for i, item in enumerate(nodes)]
+
+
+def _stored(path: str, message: str) -> str:
+    """A problem as recorded: 'runs.a.model[0]: unknown layer ...'."""
+    return f"{path}: {message}" if path else message
 
 
 def _join(path: str, key: str) -> str:

@@ -152,7 +152,10 @@ def _figure(c: Checker, kind: str, node: Located, path: str, refs: References, b
             options[key] = _runs(c, value, where, runs)
         elif arg == "run" and value.value == BEST and BEST not in runs:
             chosen = _best_of(c, value, where, kind, list(before), refs)
-            options[key], options["best_of"] = chosen if chosen is not INVALID else (INVALID, None)
+            if chosen is INVALID:
+                options[key] = INVALID
+            else:
+                options[key], options["best_of"] = chosen
         elif arg == "run":
             found = _runs(c, Located([value], value.mark), where, runs)
             if found is not INVALID and not found:  # a run that is itself invalid: its own mistakes are reported already
@@ -176,8 +179,6 @@ def _figure(c: Checker, kind: str, node: Located, path: str, refs: References, b
         items = c.sequence(entries["layers"], f"{path}.layers", "a list of layer names", allow_empty=False)
         options["layers"] = INVALID if items is INVALID else [
             _layer(c, item, f"{path}.layers[{i}]", options.get("run"), refs, among) for i, item in enumerate(items)]
-    if options.get("best_of", 0) is None:
-        del options["best_of"]
     ok = all(v is not INVALID and (not isinstance(v, list) or INVALID not in v) for v in options.values())
     shows = FIGURE_KINDS[kind].shows
     if ok and refs.kinds and options.get("run") != BEST:

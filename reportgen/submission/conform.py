@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReportgenError
+from ..numbers import count
 from ..spec import ExperimentSpec
 from ..text import field
 
@@ -19,7 +20,7 @@ def claimed_profile(results: dict[str, Any], manifest: dict[str, Any]) -> set[st
 
 def _quick(spec: ExperimentSpec) -> str:
     q = spec.quick
-    return f"{q.train:,} training and {q.test:,} test images, {q.epochs} epoch{'s' if q.epochs != 1 else ''}"
+    return f"{q.train:,} training and {q.test:,} test images, {count(q.epochs, 'epoch')}"
 
 
 def profile_problem(claimed: set[str], profile: str, spec: ExperimentSpec, reference: ExperimentSpec) -> str | None:
@@ -34,18 +35,19 @@ def profile_problem(claimed: set[str], profile: str, spec: ExperimentSpec, refer
     return None
 
 
-def _test_set(spec: ExperimentSpec, run: str, memo: Path) -> dict[str, Any]:
+def _test_set(spec: ExperimentSpec, run: str, data: dict[str, Any], memo: Path) -> dict[str, Any]:
     """What decides the images a run is tested on: the source, its options (the folder as its files' fingerprint; class
-    names aside), and the test subset of the profile."""
+    names aside), and the test subset of the profile. `data` keeps each dataset's fingerprint: runs share datasets."""
     from ..data import file_fingerprint
     from ..run.datasets import locate_dataset
 
     chosen = spec.runs[run]
     dataset = spec.datasets[chosen.dataset]
+    if dataset.name not in data:  # Food-101 lists every image: located and fingerprinted once per dataset
+        found = locate_dataset(dataset)
+        data[dataset.name] = file_fingerprint(found.files, memo) if found.files else found.origin
     options = {k: v for k, v in dataset.options.items() if k != "path" and not (k == "classes" and isinstance(v, (list, tuple)))}
-    found = locate_dataset(dataset)
-    data = file_fingerprint(found.files, memo) if found.files else found.origin
-    return {"source": dataset.source, "options": options, "data": data,
+    return {"source": dataset.source, "options": options, "data": data[dataset.name],
             "test images": f"a subset of {chosen.subset[1]:,}" if chosen.subset else "all"}
 
 
@@ -61,12 +63,14 @@ def differing_test_sets(spec: ExperimentSpec, reference: ExperimentSpec, runs: l
     """{run: why} for each graded run (present in both) whose test set is not the reference's run's. A submission's
     dataset that cannot be found here differs too; the reference's own is the grader's mistake (ReportgenError)."""
     out: dict[str, str] = {}
+    ours: dict[str, Any] = {}  # the reference's datasets, and the submission's, each fingerprinted once
+    submitted: dict[str, Any] = {}
     for run in runs:
         if run not in spec.runs or run not in reference.runs:
             continue
-        expected = _test_set(reference, run, memo)
+        expected = _test_set(reference, run, ours, memo)
         try:
-            theirs = _test_set(spec, run, memo)
+            theirs = _test_set(spec, run, submitted, memo)
         except ReportgenError as exc:
             out[run] = f"its dataset cannot be read here ({field(str(exc).splitlines()[0], 160)})"
             continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -99,6 +98,7 @@ def grade_class(folder: Path, reference: str | Path, out: Path | None = None, ca
     out/leaderboard.html and .pdf. grades.json is rewritten as each verdict comes in, so that a crash or a kill keeps
     every verdict known by then ("complete": false)."""
     from .batch import verify_all
+    from .rebuild import cache_root
     from .gradebook import write_gradebook
     from .leaderboard import write_leaderboard
     from .scratch import remove_stale
@@ -107,7 +107,7 @@ def grade_class(folder: Path, reference: str | Path, out: Path | None = None, ca
     zips = _submissions(folder)
     path, spec = _reference(reference)
     out = Path(out or Path("build") / f"grade-{folder.resolve().name}").resolve()
-    cache = Path(cache or os.environ.get("REPORTGEN_CACHE", "build/cache")).resolve()
+    cache = cache_root(cache).resolve()
     jobs = [(z.resolve(), out / z.stem, path.resolve(), cache, quick) for z in zips]
     start, finished = time.perf_counter(), {}
     out.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
+from ..numbers import count
 
 __all__ = ["TEMPLATE", "render_verify", "write_outputs"]
 
@@ -34,8 +35,8 @@ def render_verify(report: Any, folder: Path | None = None) -> str:
     env.filters["number"] = _number
     css = env.loader.get_source(env, "report.css")[0]
     tally = Counter(v.verdict for v in report.numbers)
-    counts = [f"{n} number{'s' if n != 1 else ''} {verdict}" for verdict in ("reproduced", "within tolerance", "NOT reproduced",
-                                                                             "missing") if (n := tally[verdict])] or ["no number graded"]
+    counts = [f"{count(n, 'number')} {verdict}" for verdict in ("reproduced", "within tolerance", "NOT reproduced", "missing")
+              if (n := tally[verdict])] or ["no number graded"]
     required = [f"{what[:-1]}: {name}" for what, names in report.required.items() for name in names]
     other = [c for c in report.workbook if c["verdict"] != "reproduced"]
     return env.get_template(TEMPLATE).render(r=report, ok=report.ok, counts=counts, required=required, css=css,
