@@ -55,11 +55,18 @@ def _parser() -> argparse.ArgumentParser:
                         help="where runs train: in this process (default), or one Ray task per run (pip install 'reportgen[ray]')")
     report.add_argument("--address", metavar="auto|ray://HOST:PORT",
                         help="with --executor ray: the Ray cluster to use (default: a local instance started for the build)")
+    notebook = commands.add_parser("notebook", help="build the report, then build/NAME/NAME.ipynb: plain Keras code for "
+                                                    "every run, executed, with each run's weights beside it")
+    notebook.add_argument("name", help="an experiment in experiments/ (e.g. pw04) or a path to a YAML file")
+    notebook.add_argument("--quick", action="store_true", help="the quick profile, as for report (build/NAME-quick/)")
+    notebook.add_argument("--out", type=Path, help="output folder (default build/NAME, build/NAME-quick with --quick)")
+    notebook.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
+    notebook.add_argument("--no-execute", dest="execute", action="store_false", help="write the notebook without running it")
     validate = commands.add_parser("validate", help="check experiment files and report every problem")
     validate.add_argument("files", nargs="+", type=Path)
     from .submission.commands import add_commands
 
-    for command in (report, validate, *add_commands(commands)):
+    for command in (report, notebook, validate, *add_commands(commands)):
         command.add_argument("--limit", dest="limits", action="append", default=[], metavar="NAME=N",
                              help="raise a bound on untrusted input (e.g. params=5e8, epochs=5000); see README, "
                                   "'Grading untrusted submissions'; repeatable; also $REPORTGEN_LIMITS")
@@ -108,6 +115,18 @@ def _report(args: argparse.Namespace) -> int:
         console.print(escape(summary.failure_line()))
         return 1
     return 0
+
+
+def _notebook(args: argparse.Namespace) -> int:
+    from .pipeline import notebook
+    from .run.progress import console, escape
+
+    done = notebook(args.name, quick=args.quick, out=args.out, cache_dir=args.cache, execute=args.execute)
+    for problem in done.problems:
+        console.print(escape(f"not exported: {problem}"))
+    ran = f", executed in {done.seconds:.1f} s" if done.seconds is not None else ", not executed"
+    console.print(escape(f"{done.path}: weights of {count(done.weights, 'trained run')} in {done.path.parent / 'notebook'}{ran}"))
+    return 1 if done.problems else 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -174,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             from .submission.commands import run_command
 
             return run_command(args)
+        if args.command == "notebook":
+            return _notebook(args)
         return _report(args) if args.command == "report" else _validate(args)
     except ReportgenError as exc:
         text = printable(exc)  # an error may quote a student's file: no control character reaches the terminal

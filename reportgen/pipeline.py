@@ -17,7 +17,7 @@ from .run.executors import check_executor
 from .run.runner import plan_keys
 from .spec import ExperimentSpec, load_spec, select_sections
 
-__all__ = ["BuildSummary", "build", "resolve_experiment"]
+__all__ = ["BuildSummary", "NotebookSummary", "build", "notebook", "resolve_experiment"]
 
 WORKBOOK = "cnn-ex1.xlsx"  # the name the PW04 sheet gives the convolution workbook (cnn-ex1-stud.xlsx)
 
@@ -89,6 +89,38 @@ def build(name: str, quick: bool = False, force: bool = False, out: Path | None 
     _render(spec, results, out)
     write_text(out / ".stamp", stamp)  # last: the outputs are current only once all of them are written
     return summary
+
+
+@dataclass
+class NotebookSummary:
+    """What `notebook` wrote: the notebook, how many runs' weights, what could not be exported, how long it ran."""
+
+    path: Path
+    weights: int
+    problems: list[str]
+    seconds: float | None  # executing it; None when not executed
+
+
+def notebook(name: str, quick: bool = False, out: Path | None = None, cache_dir: Path | None = None, execute: bool = True,
+             show_progress: bool = True, sections: list[str] | None = None) -> NotebookSummary:
+    """The report (built, or up to date), then build/NAME/NAME.ipynb: plain Keras code for every run, each run's weights
+    and history beside it in notebook/, executed with nbclient unless execute=False."""
+    from .notebook.execute import execute_notebook
+    from .notebook.write import WEIGHTS, export_weights, notebook_cells, write_notebook
+    from .run.datasets import locate_dataset
+
+    summary = build(name, quick=quick, out=out, cache_dir=cache_dir, show_progress=show_progress, sections=sections)
+    spec = load_spec(resolve_experiment(name))
+    spec = select_sections(spec, sections) if sections else spec
+    spec = spec.with_profile("quick" if quick else "full")
+    cache = Cache(cache_dir or Path(os.environ.get("REPORTGEN_CACHE", "build/cache")))
+    results = run_experiment(spec, cache, show_progress=False, train=False)
+    cells, problems = notebook_cells(spec, results, locate_dataset, os.environ.get("KERAS_BACKEND", "tensorflow"))
+    path = summary.out / f"{spec.name}.ipynb"
+    weights = export_weights(spec, results, summary.out / WEIGHTS)
+    write_notebook(cells, path)
+    seconds = execute_notebook(path) if execute else None
+    return NotebookSummary(path, weights, problems, seconds)
 
 
 def _folder(path: Path, what: str) -> Path:

@@ -22,8 +22,8 @@ def to_snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-__all__ = ["PREPROCESSING", "ModelError", "build_model", "count_params_by_layer", "estimate_params", "layer_names", "make_layer",
-           "safe_name", "widest_output"]
+__all__ = ["PREPROCESSING", "ModelError", "as_built", "build_model", "count_params_by_layer", "estimate_params", "layer_names", "make_layer",
+           "safe_name", "value_range", "widest_output"]
 
 _TAKES_VALUE_RANGE = ("RandomContrast", "RandomBrightness")
 INPUT = "input"  # spec.graph.INPUT: the scaled images
@@ -63,6 +63,21 @@ def make_layer(layer: LayerSpec, name: str | None = None) -> keras.layers.Layer:
         return cls(**args)
     except (TypeError, ValueError) as exc:
         raise _located(layer, f"cannot build {layer.kind} with {layer.args}: {_first_line(exc)}") from exc
+
+
+def as_built(layer: LayerSpec, value_range: list[float], mixed: bool, last: bool) -> LayerSpec:
+    """The layer with the arguments build_model adds: augmentation's value range (they see scaled pixels, not 0-255),
+    and float32 outputs for the last layer under mixed precision (softmax and loss); the exported notebook adds the same."""
+    if layer.kind in _TAKES_VALUE_RANGE and "value_range" not in layer.args:
+        layer = replace(layer, args={**layer.args, "value_range": value_range})
+    if mixed and last and "dtype" not in layer.args:
+        layer = replace(layer, args={**layer.args, "dtype": "float32"})
+    return layer
+
+
+def value_range(dataset: DatasetSpec, max_value: int) -> list[float]:
+    """The range of the pixels the spec's layers see: [0, 1] when the dataset is scaled, else the source's."""
+    return [0.0, 1.0] if dataset.scale else [0.0, float(max_value)]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -187,7 +202,7 @@ class _Builder:
     """Applies layer specs to tensors: value ranges for augmentation, backbones, float32 outputs, located errors."""
 
     def __init__(self, dataset: DatasetSpec, max_value: int, base: Path | None, params: int = 0):
-        self.value_range = [0.0, 1.0] if dataset.scale else [0.0, float(max_value)]
+        self.value_range = value_range(dataset, max_value)
         self.to_255 = 255.0 / self.value_range[1]
         self.base = base
         self.mixed = keras.mixed_precision.dtype_policy().name.startswith("mixed_")
@@ -224,10 +239,7 @@ class _Builder:
         return y
 
     def apply(self, layer: LayerSpec, x: Any, last: bool, name: str | None = None) -> Any:
-        if layer.kind in _TAKES_VALUE_RANGE and "value_range" not in layer.args:  # they see scaled pixels, not 0-255
-            layer = replace(layer, args={**layer.args, "value_range": self.value_range})
-        if self.mixed and last and "dtype" not in layer.args:  # outputs (softmax, loss) stay float32
-            layer = replace(layer, args={**layer.args, "dtype": "float32"})
+        layer = as_built(layer, self.value_range, self.mixed, last)
         try:
             if layer.kind in catalog.APPLICATIONS:
                 return self.outputs(layer, self.backbone(layer, x))
