@@ -106,7 +106,7 @@ def notebook(name: str, quick: bool = False, out: Path | None = None, cache_dir:
     """The report (built, or up to date), then build/NAME/NAME.ipynb: plain Keras code for every run, each run's weights
     and history beside it in notebook/, executed with nbclient unless execute=False."""
     from .notebook.execute import execute_notebook
-    from .notebook.write import WEIGHTS, export_weights, notebook_cells, write_notebook
+    from .notebook.write import WEIGHTS, export_weights, notebook_cells, notebook_inputs, write_notebook
     from .run.datasets import locate_dataset
 
     summary = build(name, quick=quick, out=out, cache_dir=cache_dir, show_progress=show_progress, sections=sections)
@@ -115,11 +115,16 @@ def notebook(name: str, quick: bool = False, out: Path | None = None, cache_dir:
     spec = spec.with_profile("quick" if quick else "full")
     cache = Cache(cache_dir or Path(os.environ.get("REPORTGEN_CACHE", "build/cache")))
     results = run_experiment(spec, cache, show_progress=False, train=False)
-    cells, problems = notebook_cells(spec, results, locate_dataset, os.environ.get("KERAS_BACKEND", "tensorflow"))
+    from .quiet import import_keras, native_stderr_silenced
+
+    import_keras()  # the layer names and saved backbones are Keras'; its start-up lines are not the user's business
+    inputs = notebook_inputs(spec, results, locate_dataset, os.environ.get("KERAS_BACKEND", "tensorflow"))
+    cells, problems = notebook_cells(spec, inputs)
     path = summary.out / f"{spec.name}.ipynb"
     weights = export_weights(spec, results, summary.out / WEIGHTS)
-    write_notebook(cells, path)
-    seconds = execute_notebook(path) if execute else None
+    write_notebook(cells, path, inputs)
+    with native_stderr_silenced():  # the kernel's TensorFlow start-up lines; every cell's output is in the notebook
+        seconds = execute_notebook(path) if execute else None
     return NotebookSummary(path, weights, problems, seconds)
 
 

@@ -15,11 +15,38 @@ FOOD20 = [f"dish_{i:02d}" for i in range(22)]  # 22 classes in classes.txt: the 
 
 
 def _report(name: str, folder: Path, env: dict[str, str]) -> int:
-    """`reportgen report experiments/NAME.yaml --quick --out FOLDER/out --cache FOLDER/cache` in this process."""
+    """`reportgen report experiments/NAME.yaml --quick --out FOLDER/out --cache FOLDER/cache` in this process, then
+    `reportgen notebook ... --no-execute` and the notebook executed as a teacher would: `jupyter nbconvert --execute`
+    in the build folder, in a kernel where `import reportgen` fails (FOLDER/nbconvert.log)."""
     os.environ.update(env)
     from reportgen.cli import main
 
-    return main(["report", str(ROOT / "experiments" / f"{name}.yaml"), "--quick", "--out", str(folder / "out"), "--cache", str(folder / "cache")])
+    common = [str(ROOT / "experiments" / f"{name}.yaml"), "--quick", "--out", str(folder / "out"), "--cache", str(folder / "cache")]
+    code = main(["report", *common])
+    if code == 0:
+        code = main(["notebook", *common, "--no-execute"])
+    return code or execute_without_reportgen(folder / "out" / f"{name}.ipynb", folder / "nbconvert.log")
+
+
+def hidden_reportgen(folder: Path) -> dict[str, str]:
+    """An environment whose Python cannot import reportgen: a package of that name first on PYTHONPATH that refuses."""
+    shadow = folder / "no-reportgen" / "reportgen"
+    shadow.mkdir(parents=True, exist_ok=True)
+    (shadow / "__init__.py").write_text('raise ImportError("reportgen is hidden from this kernel")\n')
+    return {**os.environ, "PYTHONPATH": str(shadow.parent)}
+
+
+def execute_without_reportgen(notebook: Path, log: Path, inplace: bool = True) -> int:
+    """`jupyter nbconvert --to notebook --execute --inplace NOTEBOOK` in its folder, reportgen hidden; its exit status."""
+    import subprocess
+
+    env = hidden_reportgen(log.parent)
+    assert subprocess.run([sys.executable, "-c", "import reportgen"], env=env, cwd=notebook.parent, capture_output=True).returncode != 0
+    jupyter = Path(sys.executable).with_name("jupyter")
+    command = [str(jupyter) if jupyter.exists() else "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+               "--ExecutePreprocessor.timeout=900", notebook.name]
+    with log.open("wb") as out:
+        return subprocess.run(command, cwd=notebook.parent, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
 
 
 def cifar_environment(folder: Path) -> dict[str, str]:
@@ -68,7 +95,25 @@ def pw12(folder: Path) -> int:
     return _report("pw12", folder, pw12_environment(folder))
 
 
-BUILDS: dict[str, Callable[[Path], int]] = {"demo": demo, "pw04": pw04, "pw09": pw09, "pw12": pw12}
+def mnist_environment(folder: Path) -> dict[str, str]:
+    """Tiny MNIST (a smaller copy, mnist-tiny/) and Fashion-MNIST idx folders on the data path, nothing else."""
+    from datafiles import write_idx_dataset
+
+    write_idx_dataset(folder / "data" / "mnist-tiny", n_train=300, n_test=100, seed=1)
+    write_idx_dataset(folder / "data" / "fashion_mnist", n_train=300, n_test=100, seed=2)
+    return {"REPORTGEN_DATA_PATH": str(folder / "data"), "KERAS_HOME": str(folder / "keras")}
+
+
+def sat_pa3(folder: Path) -> int:
+    return _report("sat-pa3", folder, mnist_environment(folder))
+
+
+def i2dl_ex8(folder: Path) -> int:
+    return _report("i2dl-ex8", folder, mnist_environment(folder))
+
+
+BUILDS: dict[str, Callable[[Path], int]] = {"demo": demo, "pw04": pw04, "pw09": pw09, "pw12": pw12, "sat-pa3": sat_pa3,
+                                            "i2dl-ex8": i2dl_ex8}
 
 if __name__ == "__main__":
     sys.exit(BUILDS[sys.argv[1]](Path(sys.argv[2])))

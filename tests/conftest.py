@@ -1,7 +1,8 @@
 """Suite-wide machinery: the whole quick builds that tests read (minutes of TensorFlow tracing, mostly on one core) run
 in a child process in the background from the end of collection, one after another in the order the tests need them,
 so that they use the second core while the tests before them run on the first. Each is tests/background_builds.py
-NAME, read through the fixture NAME_quick_build; a build no collected test reads is not run."""
+NAME (the report, then its notebook, executed without reportgen), read through the fixture NAME_quick_build; a build
+no collected test reads is not run."""
 
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ _BUILDS = pytest.StashKey[Builds]()
 
 
 def _fixture(name: str) -> str:
-    return f"{name}_quick_build"
+    return f"{name.replace('-', '_')}_quick_build"
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -157,6 +158,18 @@ def pw09_quick_build(request: pytest.FixtureRequest) -> Path:
 def pw12_quick_build(request: pytest.FixtureRequest) -> Path:
     """`reportgen report pw12 --quick` offline (background_builds.pw12): FOLDER/data, out, cache, keras, decoded."""
     return _result(request, "pw12")
+
+
+@pytest.fixture(scope="session")
+def sat_pa3_quick_build(request: pytest.FixtureRequest) -> Path:
+    """`reportgen report sat-pa3 --quick` on tiny MNIST and Fashion-MNIST idx folders (background_builds.mnist_environment)."""
+    return _result(request, "sat-pa3")
+
+
+@pytest.fixture(scope="session")
+def i2dl_ex8_quick_build(request: pytest.FixtureRequest) -> Path:
+    """`reportgen report i2dl-ex8 --quick` on a tiny MNIST idx folder (background_builds.mnist_environment)."""
+    return _result(request, "i2dl-ex8")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

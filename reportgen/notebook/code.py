@@ -117,13 +117,13 @@ class _Body:
                                 "the notebook writes ImageNet or random starts only")
         start = "imagenet" if weights == "imagenet" else None
         shape = backbone_input_shape(args, tuple(self.input_shape))
-        kwargs = [f"include_top=False",
-                  f"weights={literal(start)} if pretrained else None",
-                  f"input_shape={literal(shape)}", f"pooling={literal(args.get('pooling'))}", f"name={literal(name)}"]
+        kwargs = ["include_top=False", f"weights={literal(start)}", f"input_shape={literal(shape)}",
+                  f"pooling={literal(args.get('pooling'))}", f"name={literal(name)}"]
         if "alpha" in args:
             kwargs.append(f"alpha={literal(args['alpha'])}")
-        self.lines.append(f"backbone = keras.applications.{layer.kind}({', '.join(kwargs)})  # pretrained: when it trains "
-                          "here; else the run's own weights are loaded")
+        self.lines.append("# the trained backbone as saved when the run is loaded (Keras' architecture can depend on `weights`)")
+        self.lines.append(f"if saved:\n    backbone = keras.models.load_model(WEIGHTS / (saved + {literal(f'.{name}.keras')}))")
+        self.lines.append(f"else:\n    backbone = keras.applications.{layer.kind}({', '.join(kwargs)})")
         self.lines.append(f"set_trainable(backbone, {bool(args.get('trainable', False))})")
         size = _input_size(args)
         if size is not None:
@@ -131,7 +131,7 @@ class _Body:
         to_255 = 255.0 / self.value_range[1]
         self.lines.append(f"{source} = BackbonePreprocess({literal(APPLICATIONS[layer.kind])}, {literal(to_255)}, "
                           f"name={literal(name + '_preprocess')})({source})")
-        self.lines.append(f"{target} = backbone({source}, training=False)  # BatchNormalization stays in inference mode")
+        self.lines.append(f"# BatchNormalization stays in inference mode\n{target} = backbone({source}, training=False)")
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -143,10 +143,12 @@ class _Body:
 
 
 def build_function(function: str, run: RunSpec, dataset: DatasetSpec, input_shape: tuple[int, ...], max_value: int,
-                   params: dict[int, dict[str, str]] | None = None, signature: str = "", model_name: str | None = None) -> str:
+                   params: dict[int, dict[str, str]] | None = None, signature: str = "", model_name: str | None = None,
+                   functional: bool = False) -> str:
     """The source of `def function(signature): ... return model` building the run's model as build_model does: uint8
     images in, scaled (and flattened) inside the model, the spec's layers with the names reportgen gives them. A run
-    started from another's base takes it as its parameter `base`."""
+    started from another's base takes it as its parameter `base`. `functional`: the functional API for a chain too
+    (its sub-models, an encoder, are cut from it by layer)."""
     from ..model.build import layer_names, safe_name
 
     spec, params = run.model, params or {}
@@ -156,7 +158,7 @@ def build_function(function: str, run: RunSpec, dataset: DatasetSpec, input_shap
     names = layer_names(spec, reserved)
     model_name = literal(safe_name(model_name or run.name))
     scale = f"1 / {max_value}" if dataset.scale else "1.0"
-    plain = (not spec.is_graph and not start and not mixed
+    plain = (not functional and not spec.is_graph and not start and not mixed
              and not any(layer.kind in catalog.APPLICATIONS for layer in spec.layers))
     if plain:  # a chain: keras.Sequential, as the course writes it
         items = [f"keras.Input(shape={literal(tuple(input_shape))}, dtype='uint8', name='image')",
@@ -196,4 +198,4 @@ def build_function(function: str, run: RunSpec, dataset: DatasetSpec, input_shap
             b.apply(layer, "x", "x", i == len(spec.layers) - 1)
         out = "x"
     b.lines.append(f"return keras.Model(inputs, {out}, name={model_name})")
-    return f"def {function}({signature}):\n" + "".join(f"    {line}\n" for line in b.lines)
+    return f"def {function}({signature}):\n" + "".join(f"    {part}\n" for line in b.lines for part in line.split("\n"))

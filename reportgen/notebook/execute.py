@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def execute_notebook(path: Path, timeout: int = 1800, kernel: str = "python3") -
         client.execute()
     except (CellExecutionError, CellTimeoutError) as exc:
         nbformat.write(notebook, path)  # the outputs up to the failing cell, to read
-        lines = [line for line in str(exc).splitlines() if line.strip()]
+        lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines() if line.strip()]
         raise ReportgenError(f"{path}: a cell failed when executed: {lines[-1] if lines else type(exc).__name__}",
                              hint="the outputs up to it are saved in the notebook") from None
     nbformat.write(notebook, path)

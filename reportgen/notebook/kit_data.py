@@ -62,6 +62,39 @@ def load_cifar10(path):
     return (x_train, y_train), batch("test_batch")
 
 
+def decode_jpeg(path, height, width):
+    """One JPEG as uint8 (height, width, 3) RGB: centre-cropped to the target's aspect, then resized (bicubic)."""
+    from PIL import Image
+
+    with Image.open(path, formats=("JPEG",)) as img:
+        img.draft("RGB", (2 * width, 2 * height))  # libjpeg shrinks by 2-8x while staying at least twice the target
+        rgb = img.convert("RGB")
+    w, h = rgb.size
+    if w * height > h * width:
+        crop = h * width / height
+        box = ((w - crop) / 2, 0.0, (w + crop) / 2, float(h))
+    else:
+        crop = w * height / width
+        box = (0.0, (h - crop) / 2, float(w), (h + crop) / 2)
+    return np.asarray(rgb.resize((width, height), Image.Resampling.BICUBIC, box=box), dtype=np.uint8)
+
+
+def load_food101(folder, classes, size):
+    """The official train/test split of Food-101's first `classes` classes (meta/*.txt), decoded at `size`."""
+    folder = Path(folder)
+    names = [line.strip() for line in (folder / "meta" / "classes.txt").read_text().splitlines() if line.strip()][:classes]
+    index = {name: i for i, name in enumerate(names)}
+
+    def split(name):
+        items = [line.strip().split("/", 1) for line in (folder / "meta" / f"{name}.txt").read_text().splitlines()]
+        items = [(folder / "images" / c / f"{i}.jpg", index[c]) for c, i in (item for item in items if len(item) == 2)
+                 if c in index]
+        x = np.stack([decode_jpeg(path, *size) for path, _ in items])
+        return x, np.array([label for _, label in items], dtype=np.int64)
+
+    return split("train"), split("test")
+
+
 def as_images(x, y):
     """uint8 images (N, H, W, C), a channel axis added to grey ones, and int64 labels (N,)."""
     x, y = np.asarray(x, dtype=np.uint8), np.asarray(y).reshape(len(x), -1)[:, 0].astype(np.int64)
@@ -161,3 +194,15 @@ def file_name(name, seed):
 
     safe = re.sub(r"[^A-Za-z0-9_=-]+", "_", name)[:60]
     return f"{safe}-{hashlib.sha256(name.encode()).hexdigest()[:8]}-seed{seed}"
+
+
+def find(name):
+    """A data file or folder by name: in each folder of REPORTGEN_DATA_PATH, then in Keras' datasets folder."""
+    import os
+
+    folders = [Path(p).expanduser() for p in os.environ.get("REPORTGEN_DATA_PATH", "").split(os.pathsep) if p.strip()]
+    folders.append(Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser() / "datasets")
+    for folder in folders:
+        if (folder / name).exists():
+            return folder / name
+    raise FileNotFoundError(f"{name} is in none of {', '.join(map(str, folders))}: put it in a folder on REPORTGEN_DATA_PATH")

@@ -1,3 +1,4 @@
+# ruff: noqa: F821  (RETRAIN, WEIGHTS, BATCH_VALUES and RESULTS are the notebook's, from its first cell)
 """Table helpers an exported notebook carries as its own code: results cells printed as the report prints them."""
 
 # Copied into every notebook as a code cell: it reads RESULTS and HISTORY, the notebook's own numbers.

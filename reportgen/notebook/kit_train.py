@@ -1,14 +1,18 @@
+# ruff: noqa: F821  (RETRAIN, WEIGHTS, BATCH_VALUES and RESULTS are the notebook's, from its first cell)
 """Training helpers an exported notebook carries as its own code (plain Keras): fit, evaluate, save and load a run."""
 
 # Copied into every notebook as a code cell: it imports nothing of reportgen. RETRAIN, WEIGHTS and BATCH_VALUES come
 # from the notebook's first cell.
 import json
+import logging
 import time
 import warnings
 from pathlib import Path
 
 import keras
 import numpy as np
+
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices, between runs of different shapes
 
 STEPS_PER_EXECUTION = 8 if keras.backend.backend() == "tensorflow" else 1  # small models wait less on Python
 
@@ -54,20 +58,22 @@ def unfreeze_top(model, n):
             set_trainable(layer, id(layer) in top)
 
 
-def save_run(model, history, name):
-    """The run's weights (every layer's, by name) and its history, in WEIGHTS/."""
+def save_run(model, history, name, backbones=()):
+    """The run's weights (every layer's, by name; each backbone as a model file of its own) and its history, in WEIGHTS/."""
     WEIGHTS.mkdir(parents=True, exist_ok=True)
-    np.savez(WEIGHTS / f"{name}.weights.npz",
-             **{f"{layer.name}/{i}": w for layer in model.layers for i, w in enumerate(layer.get_weights())})
+    for backbone in backbones:
+        model.get_layer(backbone).save(WEIGHTS / f"{name}.{backbone}.keras")
+    np.savez(WEIGHTS / f"{name}.weights.npz", **{f"{layer.name}/{i}": w for layer in model.layers if layer.name not in backbones
+                                                  for i, w in enumerate(layer.get_weights())})
     (WEIGHTS / f"{name}.history.json").write_text(json.dumps(history))
 
 
-def load_run(model, name):
-    """The run's weights and history from WEIGHTS/."""
+def load_run(model, name, backbones=()):
+    """The run's weights and history from WEIGHTS/ (its backbones were loaded with the model)."""
     with np.load(WEIGHTS / f"{name}.weights.npz") as weights:
         for layer in model.layers:
             count = len(layer.get_weights())
-            if count:
+            if count and layer.name not in backbones:
                 layer.set_weights([weights[f"{layer.name}/{i}"] for i in range(count)])
     return json.loads((WEIGHTS / f"{name}.history.json").read_text())
 
@@ -76,12 +82,13 @@ def trained(name):
     return not RETRAIN and (WEIGHTS / f"{name}.weights.npz").is_file()
 
 
-def fit(model, name, x, y, validation_data, epochs, batch_size, callbacks=(), fine_tune=None, recompile=None, test=None):
+def fit(model, name, x, y, validation_data, epochs, batch_size, callbacks=(), fine_tune=None, recompile=None, test=None,
+        backbones=()):
     """model.fit for `epochs`, then the fine-tuning phase if any (the top layers of each backbone unfrozen and the
     model recompiled at its learning rate); the weights a best-only ModelCheckpoint kept are restored. Saved as `name`;
     the saved run is loaded instead unless RETRAIN. Returns the history and, with fine-tuning, the head's test scores."""
     if trained(name):
-        return load_run(model, name)
+        return load_run(model, name, backbones)
     started = time.perf_counter()
     options = dict(batch_size=batch_size, verbose=0, callbacks=list(callbacks), shuffle=True, validation_batch_size=eval_batch(model))
     if validation_data is not None:
@@ -102,7 +109,7 @@ def fit(model, name, x, y, validation_data, epochs, batch_size, callbacks=(), fi
             Path(callback.filepath).unlink()
     history = {k: ([float(v) for v in values] if isinstance(values, list) else values) for k, values in history.items()}
     history["seconds"] = time.perf_counter() - started
-    save_run(model, history, name)
+    save_run(model, history, name, backbones)
     return history
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from ..spec import DatasetSpec, ExperimentSpec, RunSpec, catalog
 from .code import Identifiers, NotExportable, build_function, keyword_name, literal, optimizer_class
-from .kit_data import file_name
 
 __all__ = ["Group", "group_runs", "run_cells"]
 
@@ -142,7 +141,7 @@ def run_cells(group: Group, ctx: Context) -> tuple[str, str]:
     shape = ctx.shapes[first.name]
     described = ctx.datasets[first.name]
     dataset: DatasetSpec = ctx.spec.datasets[first.dataset]
-    function = ctx.idents.make(group.name, "build_")
+    function = ctx.idents.make(group.name if len(group.runs) > 1 else first.name, "build_")
     backbone = any(layer.kind in catalog.APPLICATIONS for layer in first.model.layers)
     for run in group.runs:
         ctx.functions[run.name] = function if not group.params else f"(lambda: {function}(" + ", ".join(
@@ -150,10 +149,23 @@ def run_cells(group: Group, ctx: Context) -> tuple[str, str]:
     if first.kind == "estimator":
         return "", _estimator_loop(group, ctx, described)
     signature = ", ".join([*(["base"] if first.start and first.start.upto else []),
-                           *(p for keys in group.params.values() for p in keys.values()), *(["pretrained=True"] if backbone else [])])
+                           *(p for keys in group.params.values() for p in keys.values()), *(["saved=None"] if backbone else [])])
     source = build_function(function, first, dataset, shape, int(described["max_value"]), group.params, signature,
-                            group.name if group.params else None)
+                            group.name if group.params else None, functional=first.task == "reconstruct" or _is_parent(first, ctx))
     return source, _loop(group, ctx, function, dataset, described)
+
+
+def backbone_names(run: RunSpec) -> tuple[str, ...]:
+    """The names of the run's keras.applications backbones, as build_model names them."""
+    from ..model.build import layer_names, safe_name
+
+    layers = [layer for node in run.model.graph for layer in node.layers] if run.model.is_graph else list(run.model.layers)
+    reserved = [safe_name(f"{run.start.run}_base")] if run.start and run.start.upto else []
+    return tuple(name for layer, name in zip(layers, layer_names(run.model, reserved)) if layer.kind in catalog.APPLICATIONS)
+
+
+def _is_parent(run: RunSpec, ctx: Context) -> bool:
+    return any(run.name in other.parents() for other in ctx.spec.runs.values())
 
 
 def _variants(group: Group) -> tuple[str, str]:
@@ -181,7 +193,7 @@ def _loop(group: Group, ctx: Context, function: str, dataset: DatasetSpec, descr
     body += base if run.start and run.start.upto else []
     backbone = any(layer.kind in catalog.APPLICATIONS for layer in run.model.layers)
     args = ", ".join([*(["base"] if run.start and run.start.upto else []), *([call] if call else []),
-                      *(["pretrained=not trained(file)"] if backbone else [])])
+                      *(["saved=file if trained(file) else None"] if backbone else [])])
     body.append(f"model = {function}({args})")
     if t.precision != "float32":
         body.append("keras.mixed_precision.set_global_policy('float32')")
@@ -211,6 +223,9 @@ def _loop(group: Group, ctx: Context, function: str, dataset: DatasetSpec, descr
 def _fit(run: RunSpec, x: str, y: str, validation: str, test: str) -> list[str]:
     t = run.training
     args = [x, y, validation, f"epochs={t.epochs}", f"batch_size={t.batch_size}", "callbacks=callbacks"]
+    backbones = backbone_names(run)
+    if backbones:
+        args.append(f"backbones={literal(backbones)}")
     if t.fine_tune:
         f = t.fine_tune
         args += [f"fine_tune={{'layers': {literal(f.layers)}, 'epochs': {f.epochs}, 'learning_rate': {literal(f.learning_rate)}}}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -19,9 +19,10 @@ from ..spec import ExperimentSpec
 from ..spec.select import block_runs
 from .code import Identifiers, NotExportable, literal
 from .kit_data import file_name
-from .runs import Context, group_runs, run_cells
+from .runs import Context, backbone_names, group_runs, run_cells
 
-__all__ = ["KIT", "WEIGHTS", "export_weights", "notebook_cells", "write_notebook"]
+__all__ = ["KIT", "METRICS_TAG", "WEIGHTS", "export_weights", "notebook_cells", "notebook_inputs", "read_inputs",
+           "write_notebook"]
 
 WEIGHTS = "notebook"  # the folder beside the notebook with each run's weights and history
 KIT = ("kit_data.py", "kit_train.py", "kit_report.py")
@@ -30,10 +31,25 @@ _HERE = Path(__file__).parent
 
 
 def _markdown(text: str) -> str:
-    """Student Markdown as the report shows it: rendered and sanitised (an allow-list of tags), so a cell shows no script."""
+    """Student Markdown as the report shows it: rendered and sanitised (an allow-list of tags, http links only), then
+    written as one raw HTML block that no Markdown renderer reads again (no blank line in it; Markdown's punctuation
+    and line ends in its text are character references)."""
     from ..report.markdown import markdown_to_html
 
-    return markdown_to_html(text)
+    parts = re.split(r"(<[^>]*>)", markdown_to_html(text))
+    return "<div>" + "".join(part if part.startswith("<") else _references(part) for part in parts) + "</div>"
+
+
+def _references(text: str) -> str:
+    return "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_PUNCTUATION else ch for ch in text)
+
+
+_MARKDOWN_PUNCTUATION = set("\\`*_[]()#+-!|{}~<>$\n\r")
+
+
+def _plain(text: str) -> str:
+    """Student text (a title, a caption, a run's name) shown as itself in a Markdown cell, on one line."""
+    return _references(html.escape(" ".join(str(text).split()), quote=False))
 
 
 def _kit(name: str) -> str:
@@ -54,6 +70,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", {backend!r})  # the backend the runs were trained on
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up lines
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -66,11 +83,76 @@ DATA, MODELS, RESULTS, HISTORY, PREDICTIONS, SAMPLES = {{}}, {{}}, {{}}, {{}}, {
 '''
 
 
-def _data_cell(spec: ExperimentSpec, locate: Callable[[Any], Any]) -> str:
+_READERS = ("load_digits_split", "load_idx", "load_npz", "load_cifar10", "load_food101")
+_KERAS_DATASETS = ("mnist", "fashion_mnist", "cifar10")
+
+
+def _place(path: Path) -> dict[str, str]:
+    """Where a data file or folder is, as the notebook finds it: its name under a REPORTGEN_DATA_PATH folder or Keras'
+    datasets folder (the same on a teacher's machine), else its absolute path (a system folder)."""
+    from ..data.paths import keras_datasets_dir, search_path
+
+    for root in [*search_path(), keras_datasets_dir()]:
+        try:
+            return {"find": path.absolute().relative_to(root.absolute()).as_posix()}
+        except ValueError:
+            continue
+    return {"path": str(path.absolute())}
+
+
+def data_inputs(dataset: Any, found: Any) -> dict[str, Any]:
+    """How the notebook reads a dataset as reportgen found it: {reader, place, ...} (its files, or Keras' download)."""
+    source, files = dataset.source, [Path(f) for f in found.files]
+    if source == "digits":
+        return {"reader": "load_digits_split"}
+    if source in ("mnist", "fashion_mnist", "notmnist", "cifar10", "idx"):
+        if not files:
+            if source not in _KERAS_DATASETS:
+                raise NotExportable(f"dataset '{dataset.name}': {source} is not in local files yet (build the report first)")
+            return {"reader": "keras.datasets", "name": source}
+        if files[0].suffix == ".npz":
+            return {"reader": "load_npz", **_place(files[0])}
+        if source == "cifar10":
+            return {"reader": "load_cifar10", **_place(files[0] if len(files) == 1 else files[0].parent)}
+        return {"reader": "load_idx", **_place(files[0].parent)}
+    if source == "food101":
+        from ..data.food101 import DEFAULT_IMAGE_SIZE, _image_size
+
+        size = _image_size(dataset.options.get("image_size", DEFAULT_IMAGE_SIZE))
+        classes = dataset.options.get("classes")
+        if classes is None:
+            classes = len([line for line in Path(found.origin, "meta", "classes.txt").read_text().splitlines() if line.strip()])
+        return {"reader": "load_food101", **_place(Path(found.origin)), "classes": int(classes), "size": list(size)}
+    raise NotExportable(f"dataset '{dataset.name}': source '{source}' has no reader in the notebook yet")
+
+
+def _loader(data: dict[str, Any]) -> str:
+    """The call that reads a dataset, from its recorded inputs (each checked: a known reader, literals only)."""
+    reader = data["reader"]
+    if reader == "keras.datasets":
+        if data["name"] not in _KERAS_DATASETS:
+            raise NotExportable(f"unknown Keras dataset {data['name']!r:.40}")
+        return f"keras.datasets.{data['name']}.load_data()"
+    if reader not in _READERS:
+        raise NotExportable(f"unknown reader {reader!r:.40}")
+    if reader == "load_digits_split":
+        return "load_digits_split()"
+    place = f"find({literal(str(data['find']))})" if "find" in data else f"Path({literal(str(data['path']))})"
+    if reader == "load_food101":
+        size = tuple(int(v) for v in data["size"])
+        return f"load_food101({place}, classes={int(data['classes'])}, size={literal(size)})"
+    return f"{reader}({place})"
+
+
+def _data_cell(spec: ExperimentSpec, data: dict[str, Any]) -> str:
     lines: list[str] = []
     loaded: dict[str, str] = {}
-    for name, dataset in spec.datasets.items():
-        expression = _loader(dataset, locate(dataset))
+    for name in spec.datasets:
+        if name not in data:
+            continue
+        if "error" in data[name]:
+            raise NotExportable(str(data[name]["error"]))
+        expression = _loader(data[name])
         if expression in loaded:
             lines.append(f"DATA[{literal(name)}] = DATA[{literal(loaded[expression])}]")
         else:
@@ -81,40 +163,34 @@ def _data_cell(spec: ExperimentSpec, locate: Callable[[Any], Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _loader(dataset: Any, found: Any) -> str:
-    """The call that reads a dataset as reportgen found it (its files, or Keras' download)."""
-    source, files = dataset.source, [Path(f) for f in found.files]
-    if source == "digits":
-        return "load_digits_split()"
-    if source in ("mnist", "fashion_mnist", "notmnist", "cifar10", "idx"):
-        if not files:
-            if source == "notmnist":
-                raise NotExportable(f"dataset '{dataset.name}': notMNIST is not in local files yet (build the report first)")
-            return f"keras.datasets.{source}.load_data()"
-        if files[0].suffix == ".npz":
-            return f"load_npz({literal(str(files[0]))})"
-        if source == "cifar10":
-            return f"load_cifar10({literal(str(files[0] if len(files) == 1 else files[0].parent))})"
-        return f"load_idx({literal(str(files[0].parent))})"
-    raise NotExportable(f"dataset '{dataset.name}': source '{source}' has no reader in the notebook yet")
-
-
-def _table(block: Any, spec: ExperimentSpec, results: Mapping[str, Any], number: int) -> str:
+def table_inputs(block: Any, spec: ExperimentSpec, results: Mapping[str, Any]) -> list[list[Any]]:
+    """[run, {column: cell}] of a table's settings columns, as the report describes each run (its results columns are
+    computed by the notebook)."""
     from ..report.tables import COLUMNS
-
-    columns = block.options.get("columns") or ["run", "architecture", "params", "hyperparameters", "train_accuracy", "test_accuracy"]
     from .kit_report import RESULT_COLUMNS
 
     rows = []
     for name in block.options["runs"]:
         res = results.get(name)
-        described = {c: COLUMNS.get(c).cell(name, spec.runs[name], res) for c in columns
-                     if c not in RESULT_COLUMNS and res is not None}
-        rows.append((name, described))
+        rows.append([name, {c: COLUMNS.get(c).cell(name, spec.runs[name], res) for c in _columns(block)
+                            if c not in RESULT_COLUMNS and res is not None}])
+    return rows
+
+
+def _columns(block: Any) -> list[str]:
+    return list(block.options.get("columns") or ["run", "architecture", "params", "hyperparameters", "train_accuracy",
+                                                  "test_accuracy"])
+
+
+def _table(block: Any, rows: list[list[Any]], number: int) -> str:
+    from ..report.tables import COLUMNS
+
+    columns = _columns(block)
     headers = [(c, COLUMNS.get(c).header) for c in columns]
+    described = [[str(name), {c: str(cells[c]) for c in columns if c in cells}] for name, cells in rows]  # in column order
     caption = block.options.get("caption") or ""
     return (f"# Table {number}: the settings as the report describes them; every result from this notebook's runs\n"
-            f"table_{number} = results_table({literal(rows, False)}, {literal(headers, False)})\n"
+            f"table_{number} = results_table({literal(described, False)}, {literal(headers, False)})\n"
             f"print({literal(f'Table {number}. {caption}')})\n"
             f"table_{number}")
 
@@ -164,12 +240,51 @@ def _figure(block: Any) -> str | None:
     return None
 
 
-def notebook_cells(spec: ExperimentSpec, results: Mapping[str, Any], locate: Callable[[Any], Any],
-                   backend: str = "tensorflow") -> tuple[list[tuple[str, str, list[str]]], list[str]]:
-    """[(kind 'markdown' or 'code', source, tags)] for the whole notebook, and the one-line problems of what could not
-    be exported (the rest is written)."""
-    from ..report.context import _default_caption  # noqa: F401  (the report's caption of a figure kind)
+def notebook_inputs(spec: ExperimentSpec, results: Mapping[str, Any], locate: Callable[[Any], Any],
+                    backend: str = "tensorflow") -> dict[str, Any]:
+    """What the notebook is generated from besides the spec, as JSON (it is kept in the notebook's metadata, so that
+    verify regenerates the same cells): each run's input shape, classes and pixel range; how each dataset is read;
+    each table's settings cells; the backend."""
+    runs = {name: {"input_shape": list(r.record["input_shape"]), "classes": list(r.dataset["classes"]),
+                   "max_value": int(r.dataset["max_value"])}
+            for name, r in results.items() if "dataset" in r.record and r.record.get("input_shape") and not r.failed}
+    data: dict[str, Any] = {}
+    for name, dataset in spec.datasets.items():
+        try:
+            data[name] = data_inputs(dataset, locate(dataset))
+        except NotExportable as exc:
+            data[name] = {"error": exc.message}
+    tables, number = {}, 0
+    for section in spec.sections:
+        for block in section.blocks:
+            if block.kind == "table":
+                number += 1
+                tables[str(number)] = table_inputs(block, spec, results)
+    return {"version": INPUTS_VERSION, "backend": backend, "runs": runs, "data": data, "tables": tables}
 
+
+INPUTS_VERSION = 1
+
+
+def read_inputs(notebook: Mapping[str, Any]) -> dict[str, Any]:
+    """The generation inputs a notebook records (metadata.reportgen), checked for their shape; ValueError if absent."""
+    inputs = (notebook.get("metadata") or {}).get("reportgen")
+    if not isinstance(inputs, dict) or inputs.get("version") != INPUTS_VERSION:
+        raise ValueError("no reportgen inputs in its metadata")
+    for key, kind in (("backend", str), ("runs", dict), ("data", dict), ("tables", dict)):
+        if not isinstance(inputs.get(key), kind):
+            raise ValueError(f"metadata.reportgen.{key}: expected a {kind.__name__}")
+    for name, run in inputs["runs"].items():
+        if not (isinstance(run, dict) and isinstance(run.get("input_shape"), list) and isinstance(run.get("classes"), list)
+                and all(isinstance(d, int) and not isinstance(d, bool) for d in run["input_shape"])
+                and isinstance(run.get("max_value"), int)):
+            raise ValueError(f"metadata.reportgen.runs.{name}: expected input_shape, classes and max_value")
+    return inputs
+
+
+def notebook_cells(spec: ExperimentSpec, inputs: Mapping[str, Any]) -> tuple[list[tuple[str, str, list[str]]], list[str]]:
+    """[(kind 'markdown' or 'code', source, tags)] for the whole notebook from the spec and notebook_inputs', and the
+    one-line problems of what could not be exported (the rest is written)."""
     problems: list[str] = []
     cells: list[tuple[str, str, list[str]]] = []
 
@@ -179,11 +294,14 @@ def notebook_cells(spec: ExperimentSpec, results: Mapping[str, Any], locate: Cal
     def code(text: str, tags: list[str] | None = None) -> None:
         cells.append(("code", text, tags or []))
 
-    who = ", ".join(html.escape(a) for a in spec.authors) or "(no authors given)"
-    md(f"# {html.escape(spec.title)}\n\n{html.escape(' – '.join(x for x in (spec.course, spec.pw) if x))}  \nAuthors: {who}\n\n"
-       f"Plain Keras code for every run of `{html.escape(Path(spec.file).name)}` ({spec.profile} profile). It loads each "
+    who = ", ".join(_plain(a) for a in spec.authors) or "(no authors given)"
+    md(f"# {_plain(spec.title)}\n\n{_plain(' – '.join(x for x in (spec.course, spec.pw) if x))}  \nAuthors: {who}\n\n"
+       f"Plain Keras code for every run of <code>{_plain(Path(spec.file).name)}</code> ({spec.profile} profile). It loads each "
        f"run's trained weights from `{WEIGHTS}/` and evaluates them; set `RETRAIN = True` below to train everything from "
        "scratch instead (the same numbers, on the same backend and versions).")
+    backend = str(inputs["backend"])
+    if backend not in ("tensorflow", "jax", "torch"):
+        raise NotExportable(f"unknown Keras backend {backend!r:.40}")
     code(_setup(spec, backend))
     md("## Helpers\n\nReading the course's data files, seeded stratified subsets and splits, fitting and evaluating a run, "
        "and printing results as the report does. Plain numpy and Keras: nothing here needs reportgen.")
@@ -191,12 +309,13 @@ def notebook_cells(spec: ExperimentSpec, results: Mapping[str, Any], locate: Cal
         code(_kit(name))
     md("## Data")
     try:
-        code(_data_cell(spec, locate))
+        code(_data_cell(spec, inputs["data"]))
     except NotExportable as exc:
         problems.append(exc.message)
         code(f"raise RuntimeError({literal(exc.message)})")
-    ctx = Context(spec, {n: tuple(r.record.get("input_shape") or ()) for n, r in results.items()},
-                  {n: r.dataset for n, r in results.items() if "dataset" in r.record},
+    recorded = inputs["runs"]
+    ctx = Context(spec, {n: tuple(int(d) for d in r["input_shape"]) for n, r in recorded.items()},
+                  {n: {"classes": list(r["classes"]), "max_value": int(r["max_value"])} for n, r in recorded.items()},
                   Identifiers({"keras", "np", "pd", "plt", "json", "os", "time", "Path", "data", "model", "name", "seed",
                                "file", "history", "metrics", "callbacks", "x", "y", "parent", "base"}))
     groups = {run.name: group for group in group_runs(list(spec.runs.values())) for run in group.runs}
@@ -211,10 +330,10 @@ def notebook_cells(spec: ExperimentSpec, results: Mapping[str, Any], locate: Cal
             for parent in group.runs[0].parents():
                 runs_of([parent])
             written.add(id(group))
-            label = ", ".join(f"`{html.escape(r.name)}`" for r in group.runs)
-            titles = "; ".join(html.escape(r.title) for r in group.runs[:1] if r.title)
+            label = ", ".join(f"<code>{_plain(r.name)}</code>" for r in group.runs)
+            titles = "; ".join(_plain(r.title) for r in group.runs[:1] if r.title)
             md(f"### {label}" + (f"\n\n{titles}" if titles else ""))
-            if any(r.name not in results or "dataset" not in results[r.name].record for r in group.runs):
+            if any(r.name not in recorded for r in group.runs):
                 problems.append(f"run '{group.runs[0].name}': no result to export (it failed or was not built)")
                 continue
             if group.runs[0].parents() and not all(p in exported for p in group.runs[0].parents()):
@@ -224,7 +343,7 @@ def notebook_cells(spec: ExperimentSpec, results: Mapping[str, Any], locate: Cal
                 source, loop = run_cells(group, ctx)
             except NotExportable as exc:
                 problems.append(exc.message if exc.message.startswith("run '") else f"run '{group.runs[0].name}': {exc.message}")
-                md(f"*Not exported:* {html.escape(problems[-1])}")
+                md(f"*Not exported:* {_plain(problems[-1])}")
                 continue
             if source:
                 code(source)
@@ -233,21 +352,21 @@ def notebook_cells(spec: ExperimentSpec, results: Mapping[str, Any], locate: Cal
 
     tables = 0
     for section in spec.sections:
-        md(f"## {html.escape(section.title)}")
+        md(f"## {_plain(section.title)}")
         for block in section.blocks:
             runs_of(block_runs(block))
             if block.kind == "text" and block.options.get("markdown"):
                 md(_markdown(block.options["markdown"]))
             elif block.kind == "table":
                 tables += 1
-                if all(r in exported for r in block.options["runs"]):
-                    code(_table(block, spec, results, tables))
+                rows = inputs["tables"].get(str(tables))
+                if rows is not None and all(r in exported for r in block.options["runs"]):
+                    code(_table(block, rows, tables))
             elif block.kind == "figure":
                 made = _figure(block)
-                runs = block_runs(block)
-                if made and all(r in exported for r in runs):
+                if made and all(r in exported for r in block_runs(block)):
                     caption = block.options.get("caption") or ""
-                    md(f"*{html.escape(block.options['kind'])}*: {html.escape(caption)}" if caption else f"*{block.options['kind']}*")
+                    md(f"*{_plain(block.options['kind'])}*: {_plain(caption)}" if caption else f"*{block.options['kind']}*")
                     code(made)
     left = [name for name in spec.runs if id(groups[name]) not in written]
     if left:
@@ -275,8 +394,8 @@ def format_code(sources: list[str]) -> list[str]:
     return [part.strip("\n") for part in parts] if len(parts) == len(sources) else sources
 
 
-def write_notebook(cells: list[tuple[str, str, list[str]]], path: Path) -> None:
-    """The cells as an nbformat 4 notebook, code formatted, fixed cell ids."""
+def write_notebook(cells: list[tuple[str, str, list[str]]], path: Path, inputs: Mapping[str, Any]) -> None:
+    """The cells as an nbformat 4 notebook, code formatted, fixed cell ids, the generation inputs in its metadata."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -289,9 +408,21 @@ def write_notebook(cells: list[tuple[str, str, list[str]]], path: Path) -> None:
             out.append(new_markdown_cell(source, id=f"cell-{i}"))
     notebook = new_notebook(cells=out, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-        "language_info": {"name": "python"}})
+        "language_info": {"name": "python"}, "reportgen": dict(inputs)})
     nbformat.validate(notebook)
     write_text(path, nbformat.writes(notebook))
+
+
+def _export_backbones(names: tuple[str, ...], result: Any, stem: Path) -> None:
+    """Each backbone of the run's trained model saved as a model of its own (stem.NAME.keras), as the notebook's save_run
+    writes them: it loads them as trained, where Keras' constructor builds another architecture without ImageNet weights."""
+    import keras
+
+    from ..model import backbones  # noqa: F401  (registers the preprocessing layer the saved model holds)
+
+    model = keras.models.load_model(result.cache.model_file(result.key), compile=False)
+    for name in names:
+        model.get_layer(name).save(f"{stem}.{name}.keras")
 
 
 def export_weights(spec: ExperimentSpec, results: Mapping[str, Any], folder: Path) -> int:
@@ -304,7 +435,9 @@ def export_weights(spec: ExperimentSpec, results: Mapping[str, Any], folder: Pat
                 continue
             seed = replicate.seed if replicate.seed is not None else spec.runs[name].training.seed
             stem = file_name(name, seed)
-            arrays = {k.removeprefix("weights/"): v for k, v in replicate.arrays.items() if k.startswith("weights/")}
+            backbones = backbone_names(spec.runs[name])
+            arrays = {k.removeprefix("weights/"): v for k, v in replicate.arrays.items()
+                      if k.startswith("weights/") and k.split("/")[1] not in backbones}
             np.savez(folder / f"{stem}.weights.npz", **arrays)
             history: dict[str, Any] = dict(replicate.history)
             history["seconds"] = replicate.seconds
@@ -312,5 +445,7 @@ def export_weights(spec: ExperimentSpec, results: Mapping[str, Any], folder: Pat
             if phases:
                 history["head"] = phases[0]["test"]
             write_text(folder / f"{stem}.history.json", json.dumps(history))
+            if backbones:
+                _export_backbones(backbones, replicate, folder / stem)
             n += 1
     return n

@@ -24,6 +24,8 @@ def add_commands(commands: argparse._SubParsersAction) -> list[argparse.Argument
     submit.add_argument("--allow-quick", action="store_true", help="accept a quick build (a smoke test of the submission itself)")
     submit.add_argument("--out", type=Path, help="build folder, where submission.zip is written (default build/NAME)")
     submit.add_argument("--cache", type=Path, help="result cache folder (default build/cache or $REPORTGEN_CACHE)")
+    submit.add_argument("--no-notebook", dest="notebook", action="store_false",
+                        help="leave out the executed plain-Keras notebook NAME.ipynb and its notebook/ folder of weights")
     verify = commands.add_parser("verify", help="check an untrusted submission.zip: unpack safely, check hashes, rebuild, "
                                                 "compare every number; verify.json, verify.html, verify.pdf")
     verify.add_argument("zip", type=Path, help="the submission .zip")
@@ -47,9 +49,12 @@ def _submit(args: argparse.Namespace) -> int:
     from ..run.progress import console, escape
     from .submit import submit
 
-    done = submit(args.name, quick=args.quick, allow_quick=args.allow_quick, out=args.out, cache=args.cache)
+    done = submit(args.name, quick=args.quick, allow_quick=args.allow_quick, out=args.out, cache=args.cache,
+                  notebook=args.notebook)
     built = "up to date" if done.build.up_to_date else f"{len(done.build.trained)} trained, {len(done.build.cached)} from cache"
-    console.print(escape(f"{done.build.experiment}: {built} -> {done.zip} ({len(done.members)} files: {', '.join(done.members)})"))
+    weights = [m for m in done.members if m.startswith("notebook/")]
+    shown = [m for m in done.members if m not in weights] + ([f"notebook/ ({len(weights)} files)"] if weights else [])
+    console.print(escape(f"{done.build.experiment}: {built} -> {done.zip} ({len(done.members)} files: {', '.join(shown)})"))
     if done.build.failed:
         console.print(escape(done.build.failure_line()))
         return 1

@@ -55,14 +55,15 @@ class VerifyReport:
     required: dict[str, list[str]] = field(default_factory=lambda: {"runs": [], "sections": [], "figures": []})
     differs: dict[str, str] = field(default_factory=dict)  # graded runs tested on another test set than the reference's: why
     extra: list[str] = field(default_factory=list)  # runs the submission adds to the reference's: listed, graded for nobody
+    notebook: list[str] = field(default_factory=list)  # the plain notebook's numbers that are not results.json's (or why none)
     refused: str | None = None
 
     @property
     def ok(self) -> bool:
         """Nothing tampered, missing (files, required runs, sections, figures) or refused; every number and workbook cell
-        reproduced or within tolerance."""
+        reproduced or within tolerance; the plain notebook's printed test metrics (if it has one) those of results.json."""
         return (self.refused is None and not self.files["tampered"] and not self.files["missing"]
-                and not any(self.required.values()) and not self.differs
+                and not any(self.required.values()) and not self.differs and not self.notebook
                 and all(v.verdict in ("reproduced", "within tolerance") for v in self.numbers)
                 and all(c["verdict"] == "reproduced" for c in self.workbook))
 
@@ -123,6 +124,7 @@ def verify_submission(zip_path: Path, out: Path, *, reference: Path | None = Non
             results = _json(unpacked, "results.json", required=False)
             claimed = claimed_profile(results, manifest)
             _notebook(report, spec, manifest, unpacked, claimed)
+            _plain_notebook(report, spec.with_profile("quick" if "quick" in claimed else "full"), unpacked, results)
             profile = ("quick" if quick else "full") if rules_spec else ("quick" if "quick" in claimed else "full")
             problem = profile_problem(claimed, profile, spec, rules_spec) if rules_spec else None
             if problem:
@@ -249,6 +251,26 @@ def _notebook(report: VerifyReport, spec, manifest: dict[str, Any], unpacked: di
     if unpacked[NOTEBOOK].stat().st_size > _JSON_BYTES or not same_notebook(generated, unpacked[NOTEBOOK].read_bytes()):
         report.files["ok"].remove(NOTEBOOK)
         report.files["tampered"] = sorted([*report.files["tampered"], NOTEBOOK])
+
+
+def _plain_notebook(report: VerifyReport, spec, unpacked: dict[str, Path], results: dict[str, Any]) -> None:
+    """The plain-Keras notebook (NAME.ipynb, if the zip has one): regenerated from the submitted experiment and the inputs
+    it records, a cell that differs is tampered; its printed test metrics must be results.json's."""
+    from .plainnotebook import check_plain_notebook
+
+    name = f"{spec.name}.ipynb"
+    if name not in unpacked or name not in report.files["ok"]:
+        return
+    if unpacked[name].stat().st_size > _JSON_BYTES:
+        tampered, differ = f"larger than {_JSON_BYTES:,} bytes", []
+    else:
+        tampered, differ = check_plain_notebook(spec, unpacked[name].read_bytes(), results)
+    if tampered:
+        report.files["ok"].remove(name)
+        report.files["tampered"] = sorted([*report.files["tampered"], name])
+        report.notebook = [_field(f"{name}: {tampered}")]
+    else:
+        report.notebook = [_field(f"{name}: {line}") for line in differ[:50]]
 
 
 def _workbook(rules_spec, spec, unpacked: dict[str, Path], work: Path) -> list[dict]:
