@@ -89,6 +89,24 @@ def report(c, name, quick=False, force=False, mixed_precision=False, section="",
 
 
 @task(klass=CheckedTask,
+      help={"name": "experiment in experiments/ (e.g. demo, pw04)", "quick": "the quick profile, as for report",
+            "out": "output folder (default build/NAME, build/NAME-quick with --quick)",
+            "cache": "result cache folder (default build/cache or $REPORTGEN_CACHE)",
+            "execute": "execute the notebook once written (default; --no-execute writes it only)"})
+def notebook(c, name, quick=False, out="", cache="", execute=True):
+    """Build the report if needed, then build/NAME/NAME.ipynb: plain Keras code for every run, executed."""
+    from reportgen.cli import main
+
+    flags = ["--quick"] if quick else []
+    flags += [arg for flag, value in (("--out", out), ("--cache", cache)) if value for arg in (flag, value)]
+    flags += [] if execute else ["--no-execute"]
+    os.environ["REPORTGEN_DATA_PATH"] = with_shared_data(os.environ.get("REPORTGEN_DATA_PATH", ""))
+    code = main(["notebook", name, *flags])
+    if code:
+        sys.exit(code)
+
+
+@task(klass=CheckedTask,
       help={"folder": "folder of the submission .zip files", "reference": "the grader's experiment (pw04 or experiments/pw04.yaml)",
             "out": "output folder (default build/grade-FOLDER)", "executor": "local (default) or ray",
             "address": "with --executor ray: the Ray cluster to join",

@@ -22,8 +22,11 @@ ALLOWED = {
     "figures": _BASE | {"run"},
     "report": _BASE | {"spec", "exercises"},
     "workbook": _BASE | {"spec", "exercises"},
+    # The second renderer of the spec: results into plain Keras code (the report's column text and sanitiser reused).
+    "notebook": _BASE | {"spec", "data", "model", "run", "report", "quiet"},
     # The top: submissions are built from builds and verified by rebuilding; only the command line sits above them.
-    "submission": _BASE | {"spec", "data", "model", "run", "exercises", "figures", "report", "workbook", "pipeline", "quiet"},
+    "submission": _BASE | {"spec", "data", "model", "run", "exercises", "figures", "report", "workbook", "notebook", "pipeline",
+                           "quiet"},
 }
 
 
@@ -49,7 +52,7 @@ def test_imports_point_down_the_stack(area: str) -> None:
         assert not extra, f"{path.relative_to(PACKAGE.parent)} imports {sorted(extra)}"
 
 
-@pytest.mark.parametrize("area", ["spec", "exercises", "report", "figures", "workbook", "pipeline"])
+@pytest.mark.parametrize("area", ["spec", "exercises", "report", "figures", "workbook", "notebook", "pipeline", "api"])
 def test_render_path_modules_do_not_import_keras(area: str) -> None:
     code = f"import sys, reportgen.{area}; print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent, check=True)

@@ -19,7 +19,8 @@ def _invoke(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("args", [["grade", "--help"], ["report", "--help"], ["submit", "-h"], ["test", "--help"],
-                                  ["grade", "zips", "--help"], ["report", "demo", "--help"]])
+                                  ["grade", "zips", "--help"], ["report", "demo", "--help"],
+                                  ["notebook", "demo", "--help"]])
 def test_every_task_prints_its_help(args: list[str]) -> None:
     """Also a task with positional arguments (invoke took `--help` for one: 'did not receive required positional
     arguments', or report's own argparse help from `reportgen report --help`)."""

@@ -1,4 +1,4 @@
-# ruff: noqa: F821  (RETRAIN, WEIGHTS, BATCH_VALUES and RESULTS are the notebook's, from its first cell)
+# ruff: noqa: F821  (RETRAIN, WEIGHTS, BATCH_VALUES, RESULTS, HISTORY and MODELS are the notebook's, from its first cell)
 """Training helpers an exported notebook carries as its own code (plain Keras): fit, evaluate, save and load a run."""
 
 # Copied into every notebook as a code cell: it imports nothing of reportgen. RETRAIN, WEIGHTS and BATCH_VALUES come
@@ -127,6 +127,17 @@ def evaluate(model, splits):
             correct = int(round(metrics[f"{split}_accuracy"] * len(x)))
             metrics.update({f"{split}_correct": correct, f"{split}_total": len(x), f"{split}_accuracy": correct / len(x)})
     return metrics
+
+
+def record(name, seed, model, metrics, history):
+    """Keep a run's numbers (RESULTS), history (HISTORY) and first seed's model (MODELS: figures and children use it)."""
+    RESULTS.setdefault(name, {})[seed] = {
+        "metrics": metrics, "epochs": len(history.get("loss", [])), "seconds": history["seconds"],
+        "params": model.count_params() if model else 0,
+        "non_trainable": sum(int(np.prod(w.shape)) for w in model.non_trainable_weights) if model else 0}
+    HISTORY.setdefault(name, {})[seed] = history
+    MODELS.setdefault(name, model)
+    print(name, f"seed {seed}:", {k: round(v, 4) for k, v in metrics.items() if k.startswith("test_")})
 
 
 def one_hot(y, n_classes):

@@ -172,7 +172,9 @@ def _variants(group: Group) -> tuple[str, str]:
     """The loop header over the group's runs and seeds, and the call that builds one run's model."""
     seeds = group.runs[0].replicate_seeds
     params = [p for keys in group.params.values() for p in keys.values()]
-    if len(group.runs) == 1:
+    if len(group.runs) == 1 and len(seeds) == 1:
+        header = f"name, seed = {literal(group.runs[0].name)}, {seeds[0]}"
+    elif len(group.runs) == 1:
         header = f"name = {literal(group.runs[0].name)}\nfor seed in {literal(tuple(seeds))}:"
     else:
         rows = [tuple([run.name, *[group.values[i][p] for p in params]]) for i, run in enumerate(group.runs)]
@@ -202,7 +204,8 @@ def _loop(group: Group, ctx: Context, function: str, dataset: DatasetSpec, descr
         body += [f"for layer in {literal(tuple(run.start.layers))}:",
                  "    model.get_layer(layer).set_weights(parent.get_layer(layer).get_weights())",
                  f"    model.get_layer(layer).trainable = {run.start.trainable}"]
-    body += ["model.summary() if seed == {} else None".format(run.replicate_seeds[0]), _compile(run, literal(t.learning_rate)),
+    body += ["model.summary()" if len(run.replicate_seeds) == 1 else f"if seed == {run.replicate_seeds[0]}:\n    model.summary()",
+             _compile(run, literal(t.learning_rate)),
              f"callbacks = {_callbacks(run, 'file')}"]
     if run.kind == "reconstruct":
         body += _reconstruct(run, dataset, described)
@@ -216,8 +219,16 @@ def _loop(group: Group, ctx: Context, function: str, dataset: DatasetSpec, descr
         body.append("predicted = model.predict(data['x_test'], batch_size=eval_batch(model), verbose=0).argmax(axis=-1)")
         body.append("PREDICTIONS[name] = (data['y_test'], predicted)")
     body += _record(run)
-    indent = "        " if len(group.runs) > 1 else "    "
-    return header + "\n" + "".join(f"{indent}{line}\n" for part in body for line in part.split("\n"))
+    return header + "\n" + _indented(body, _depth(group))
+
+
+def _depth(group: Group) -> str:
+    """The indentation of a group's loop body: none for one run of one seed, a level per loop."""
+    return "    " * ((len(group.runs) > 1) + (len(group.runs[0].replicate_seeds) > 1))
+
+
+def _indented(body: list[str], indent: str) -> str:
+    return "".join(f"{indent}{line}\n" for part in body for line in part.split("\n"))
 
 
 def _fit(run: RunSpec, x: str, y: str, validation: str, test: str) -> list[str]:
@@ -259,14 +270,7 @@ def _reconstruct(run: RunSpec, dataset: DatasetSpec, described: dict[str, Any]) 
 
 
 def _record(run: RunSpec) -> list[str]:
-    return ["seconds = history['seconds']",
-            "RESULTS.setdefault(name, {})[seed] = {'metrics': metrics, 'epochs': len(history['loss']), "
-            "'params': model.count_params(), 'seconds': seconds, "
-            "'non_trainable': sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)}",
-            "HISTORY.setdefault(name, {})[seed] = history",
-            "# the first seed's model: figures and children use it",
-            "MODELS[name] = MODELS.get(name, model)",
-            "print(name, f'seed {seed}:', {k: round(v, 4) for k, v in metrics.items() if k.startswith('test_')})"]
+    return ["record(name, seed, model, metrics, history)"]
 
 
 def _estimator_loop(group: Group, ctx: Context, described: dict[str, Any]) -> str:
@@ -304,6 +308,5 @@ def _estimator_loop(group: Group, ctx: Context, described: dict[str, Any]) -> st
              "    total = len(data[f'y_{split}'])",
              "    metrics.update({f'{split}_accuracy': correct[split] / total, f'{split}_correct': correct[split], f'{split}_total': total})",
              "PREDICTIONS[name] = (data['y_test'], estimator.predict(features['test']))",
-             "RESULTS.setdefault(name, {})[seed] = {'metrics': metrics, 'epochs': 0, 'params': 0, 'seconds': seconds}",
-             "print(name, f'seed {seed}:', {k: round(v, 4) for k, v in metrics.items() if k.startswith('test_')})"]
-    return header + "\n" + "".join(f"    {line}\n" for part in body for line in part.split("\n"))
+             "record(name, seed, None, metrics, {'seconds': seconds})"]
+    return header + "\n" + _indented(body, _depth(group))

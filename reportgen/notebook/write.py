@@ -1,5 +1,4 @@
-"""The notebook of an experiment: Markdown and code cells from the spec and its results, formatted, with each run's
-weights and history exported beside it (build/NAME/notebook/)."""
+"""The notebook of an experiment: Markdown and code cells from the spec and its recorded inputs, and each run's weights."""
 
 from __future__ import annotations
 
@@ -53,8 +52,11 @@ def _plain(text: str) -> str:
 
 
 def _kit(name: str) -> str:
-    source = (_HERE / name).read_text(encoding="utf-8")
-    return source.split('"""', 2)[2].lstrip("\n")  # without the module docstring: the Markdown cell above says it
+    source = (_HERE / name).read_text(encoding="utf-8").split('"""', 2)[2].lstrip("\n")
+    lines = source.splitlines(keepends=True)  # without the module docstring and the comment under it: the Markdown cell says it
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines).lstrip("\n")
 
 
 def _setup(spec: ExperimentSpec, backend: str) -> str:
@@ -75,6 +77,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+
+pd.set_option("display.max_colwidth", None)  # a table's cells in full
 
 WEIGHTS = Path({WEIGHTS!r})  # each run's trained weights and history, beside this notebook
 # values a forward-only batch may hold: evaluation batches are sized by it

@@ -1,5 +1,4 @@
-"""The submission's plain-Keras notebook (NAME.ipynb, from `reportgen notebook`): generated cells only, and the test
-metrics its execution printed equal results.json."""
+"""The submission's plain-Keras notebook (NAME.ipynb): generated cells only, and its printed test metrics results.json's."""
 
 from __future__ import annotations
 
