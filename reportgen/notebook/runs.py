@@ -178,7 +178,8 @@ def _variants(group: Group) -> tuple[str, str]:
         header = f"name = {literal(group.runs[0].name)}\nfor seed in {literal(tuple(seeds))}:"
     else:
         rows = [tuple([run.name, *[group.values[i][p] for p in params]]) for i, run in enumerate(group.runs)]
-        header = f"for name, {', '.join(params)} in {literal(tuple(rows))}:\n    for seed in {literal(tuple(seeds))}:"
+        seed = f"    for seed in {literal(tuple(seeds))}:" if len(seeds) > 1 else f"    seed = {seeds[0]}"
+        header = f"for name, {', '.join(params)} in {literal(tuple(rows))}:\n{seed}"
     return header, ", ".join(f"{p}={p}" for p in params)
 
 

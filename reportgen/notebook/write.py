@@ -199,7 +199,7 @@ def _table(block: Any, rows: list[list[Any]], number: int) -> str:
             f"table_{number}")
 
 
-def _figure(block: Any) -> str | None:
+def _figure(block: Any, spec: ExperimentSpec) -> str | None:
     kind, options = block.options.get("kind"), block.options
     if kind == "curves":
         metrics = options.get("metrics") or ["loss", "accuracy"]
@@ -213,7 +213,9 @@ def _figure(block: Any) -> str | None:
                 "                values = np.mean([h[key] for h in histories], axis=0)\n"
                 "                ax.plot(range(1, len(values) + 1), values, style, label=f'{name} {key}')\n"
                 "for ax, metric in zip(axes[0], metrics):\n"
-                "    ax.set_xlabel('epoch'), ax.set_ylabel(metric), ax.legend(fontsize=7)\n"
+                "    ax.set_xlabel('epoch')\n"
+                "    ax.set_ylabel(metric)\n"
+                "    ax.legend(fontsize=7)\n"
                 "plt.show()")
     if kind == "confusion":
         return ("from sklearn.metrics import ConfusionMatrixDisplay\n"
@@ -229,7 +231,8 @@ def _figure(block: Any) -> str | None:
                 "scale = np.abs(kernel).max()\n"
                 "for i, ax in enumerate(np.atleast_1d(axes)):\n"
                 "    ax.imshow(kernel[: side * side, i].reshape(side, side), cmap='bwr', vmin=-scale, vmax=scale)\n"
-                "    ax.set_title(str(i), fontsize=8), ax.axis('off')\n"
+                "    ax.set_title(str(i), fontsize=8)\n"
+                "    ax.axis('off')\n"
                 "plt.show()")
     if kind == "reconstructions":
         return ("for name in " + literal(list(options["runs"]), False) + ":\n"
@@ -238,9 +241,74 @@ def _figure(block: Any) -> str | None:
                 "    fig, axes = plt.subplots(3, n, figsize=(n, 3), squeeze=False)\n"
                 "    for i in range(n):\n"
                 "        for row, images in enumerate((original, given, output)):\n"
-                "            axes[row][i].imshow(np.squeeze(images[i]), cmap='gray'), axes[row][i].axis('off')\n"
+                "            axes[row][i].imshow(np.squeeze(images[i]), cmap='gray')\n"
+                "            axes[row][i].axis('off')\n"
                 "    fig.suptitle(f'{name}: original, input, reconstruction')\n"
                 "    plt.show()")
+    if kind == "filters":
+        return (f"kernel = MODELS[{literal(options['run'])}].get_layer({literal(options['layer'])}).get_weights()[0]"
+                "  # (height, width, channels, filters)\n"
+                "low, high = kernel.min(axis=(0, 1), keepdims=True), kernel.max(axis=(0, 1), keepdims=True)\n"
+                "images = ((kernel - low) / np.maximum(high - low, 1e-12) * 255).astype(np.uint8)  # each channel to 0-255\n"
+                "n = images.shape[-1]\n"
+                "columns = min(n, 8)\n"
+                "fig, axes = plt.subplots(-(-n // columns), columns, figsize=(columns, -(-n // columns)), squeeze=False)\n"
+                "for i, ax in enumerate(axes.flat):\n"
+                "    ax.axis('off')\n"
+                "    if i < n:\n"
+                "        image = images[..., i]\n"
+                "        ax.imshow(image if image.shape[-1] == 3 else image[..., 0], cmap=None if image.shape[-1] == 3 else 'gray')\n"
+                "plt.show()")
+    if kind == "activations":
+        layers = list(options.get("layers") or [])
+        return (f"model = MODELS[{literal(options['run'])}]\n"
+                f"layers = {literal(layers, False)}\n"
+                "probe = keras.Model(model.inputs, [model.get_layer(layer).output for layer in layers])\n"
+                f"(x_train, _), _ = DATA[{literal(spec.runs[options['run']].dataset)}]  # the whole training set, as the report\n"
+                f"image = x_train[{int(options.get('image', 0))}]\n"
+                "maps = probe.predict(image[np.newaxis], verbose=0)\n"
+                "maps = maps if isinstance(maps, list) else [maps]\n"
+                "plt.figure(figsize=(2, 2))\n"
+                "plt.imshow(np.squeeze(image), cmap=None if image.shape[-1] == 3 else 'gray')\n"
+                "plt.axis('off')\n"
+                "plt.title('input')\n"
+                "for layer, values in zip(layers, maps):\n"
+                "    channels = values.shape[-1]\n"
+                "    columns = min(channels, 16)\n"
+                "    fig, axes = plt.subplots(-(-channels // columns), columns, figsize=(columns * 0.8, -(-channels // columns) * 0.8),"
+                " squeeze=False)\n"
+                "    for i, ax in enumerate(axes.flat):\n"
+                "        ax.axis('off')\n"
+                "        if i < channels:\n"
+                "            ax.imshow(values[0, ..., i], cmap='viridis')\n"
+                "    fig.suptitle(layer)\n"
+                "plt.show()")
+    if kind == "codes":  # needs the spec: the run's code layer by default
+        from ..spec.figurekinds import CODES_IMAGES
+
+        method = options.get("method", "pca")
+        images = int(options.get("images", CODES_IMAGES))
+        layer = options.get("layer")
+        projector = ("TSNE(n_components=2, init='pca', random_state=0, perplexity=min(30.0, (len(codes) - 1) / 3))"
+                     if method == "tsne" else "PCA(n_components=2, random_state=0)")
+        module = "sklearn.manifold import TSNE" if method == "tsne" else "sklearn.decomposition import PCA"
+        return (f"from {module}\n\n"
+                f"_, (x_test, y_test) = DATA[{literal(spec.runs[options['run']].dataset)}]  # the whole test set, as the report\n"
+                f"images, labels = x_test[:{images}], y_test[:{images}]\n"
+                f"layer = {literal(layer or spec.runs[options['run']].code)}\n"
+                f"codes = encoder(MODELS[{literal(options['run'])}], layer).predict(images, batch_size=1024, verbose=0)\n"
+                "codes = np.asarray(codes, dtype=np.float32).reshape(len(images), -1)\n"
+                f"points = {projector}.fit_transform(codes)\n"
+                "plt.figure(figsize=(5, 4))\n"
+                "plt.scatter(points[:, 0], points[:, 1], c=labels, cmap='tab10', s=6)\n"
+                "plt.colorbar()\n"
+                f"plt.title({literal(options['run'])} + f' ({{layer}}), {method}')\n"
+                "plt.show()")
+    if kind == "diagram":
+        return ("from IPython.display import Image\n\n"
+                f"dot = keras.utils.model_to_dot(MODELS[{literal(options['run'])}], show_shapes=True, show_layer_names=True, "
+                "show_layer_activations=True, dpi=72)  # Graphviz draws it\n"
+                "Image(dot.create_png())")
     return None
 
 
@@ -367,7 +435,9 @@ def notebook_cells(spec: ExperimentSpec, inputs: Mapping[str, Any]) -> tuple[lis
                 if rows is not None and all(r in exported for r in block.options["runs"]):
                     code(_table(block, rows, tables))
             elif block.kind == "figure":
-                made = _figure(block)
+                made = _figure(block, spec)
+                if made is None:
+                    problems.append(f"figure {block.options.get('kind')!r:.40}: the notebook does not draw it")
                 if made and all(r in exported for r in block_runs(block)):
                     caption = block.options.get("caption") or ""
                     md(f"*{_plain(block.options['kind'])}*: {_plain(caption)}" if caption else f"*{block.options['kind']}*")
@@ -403,7 +473,10 @@ def write_notebook(cells: list[tuple[str, str, list[str]]], path: Path, inputs: 
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    formatted = iter(format_code([source for kind, source, _ in cells if kind == "code"]))
+    sources = [source for kind, source, _ in cells if kind == "code"]
+    for source in sources:  # generated code that is not Python is reportgen's bug: never written
+        compile(source, str(path), "exec")
+    formatted = iter(format_code(sources))
     out = []
     for i, (kind, source, tags) in enumerate(cells):
         if kind == "code":

@@ -53,6 +53,7 @@ def test_the_executed_notebook_reproduces_every_number(request: pytest.FixtureRe
     assert all(c.execution_count for c in notebook.cells if c.cell_type == "code")
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     assert "reportgen" not in re.sub(r"#.*", "", code)  # the code imports keras, numpy, pandas, matplotlib, sklearn
+    assert "dtype='uint8'" not in code and 'dtype="uint8"' in code  # formatted by ruff (the generator writes '')
     results = json.loads((out / "results.json").read_text())["runs"]
     assert not same_as_results(notebook_metrics(out / f"{name}.ipynb"), results)
 
