@@ -134,7 +134,9 @@ def record(name, seed, model, metrics, history):
     RESULTS.setdefault(name, {})[seed] = {
         "metrics": metrics, "epochs": len(history.get("loss", [])), "seconds": history["seconds"],
         "params": model.count_params() if model else 0,
-        "non_trainable": sum(int(np.prod(w.shape)) for w in model.non_trainable_weights) if model else 0}
+        # as the report counts them: batch normalisation's moving statistics (the report does not tell frozen layers apart)
+        "non_trainable": sum(int(np.prod(w.shape)) for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)
+                             for w in layer.non_trainable_weights) if model else 0}
     HISTORY.setdefault(name, {})[seed] = history
     MODELS.setdefault(name, model)
     print(name, f"seed {seed}:", {k: round(v, 4) for k, v in metrics.items() if k.startswith("test_")})

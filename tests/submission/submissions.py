@@ -23,10 +23,18 @@ def members_of(zip_path: Path) -> dict[str, bytes]:
 
 def make_variant(tmp: Path, edit: Edit | None = None, *, source: Path, rehash: bool = False, name: str = "submission.zip") -> Path:
     """A variant of the submission `source` in `tmp`/name: `edit` changes its members ({name: bytes}, in place); with
-    rehash, manifest.json's SHA-256 of every file is brought up to date (a forgery that keeps the manifest consistent)."""
+    rehash, manifest.json's SHA-256 of every file is brought up to date (a forgery that keeps the manifest consistent).
+    A rehashed variant whose experiment files `edit` changed, and not its plain-Keras notebook, leaves that notebook out
+    (it was generated from the experiment as it was; a student who edits the experiment packs it again)."""
     members = members_of(source)
+    before = dict(members)
     if edit is not None:
         edit(members)
+    experiment = [n for n in members if n.startswith("experiments/") and members[n] != before.get(n)]
+    plain = [n for n in members if n.endswith(".ipynb") and n != "reproduce.ipynb" or n.startswith("notebook/")]
+    if rehash and experiment and all(members[n] == before.get(n) for n in plain):
+        for member in plain:  # an edited experiment's student packs no plain notebook of the old one (submit --no-notebook)
+            del members[member]
     if rehash:
         manifest = json.loads(members["manifest.json"])
         manifest["files"] = {n: hashlib.sha256(data).hexdigest() for n, data in sorted(members.items()) if n != "manifest.json"}

@@ -18,7 +18,7 @@ from reportgen.workbook import write_conv_workbook
 
 PW04 = DEMO.parent / "pw04.yaml"
 REPORT_KEYS = {"submission", "experiment", "title", "group", "authors", "files", "numbers", "workbook", "required", "differs",
-               "extra", "refused", "ok"}
+               "extra", "notebook", "refused", "ok"}
 VERDICT_KEYS = {"run", "metric", "reported", "regenerated", "std", "tolerance", "verdict", "note"}
 GRADED = ["dense1", "mlp[units=32]", "mlp[units=128]", "cnn", "cnn_bn"]
 
@@ -37,7 +37,8 @@ def test_an_honest_submission_is_reproduced_number_by_number(demo_submission: Pa
     assert set(report) == REPORT_KEYS and all(set(v) == VERDICT_KEYS for v in report["numbers"])
     assert [(v["run"], v["metric"]) for v in report["numbers"]] == [(r, m) for r in GRADED for m in ("test_accuracy", "train_accuracy")]
     assert {v["verdict"] for v in report["numbers"]} == {"reproduced"}
-    assert report["files"]["ok"] == sorted(report["files"]["ok"]) and len(report["files"]["ok"]) == 5
+    assert report["files"]["ok"] == sorted(report["files"]["ok"]) and len(report["files"]["ok"]) == 6 + 2 * 9  # + weights
+    assert "demo.ipynb" in report["files"]["ok"] and report["notebook"] == []
     assert report["files"]["tampered"] == report["files"]["missing"] == report["files"]["unlisted"] == []
     assert report["required"] == {"runs": [], "sections": [], "figures": []} and report["workbook"] == []
     assert (report["experiment"], report["group"], report["authors"]) == ("demo", "demo", ["reportgen"])
@@ -71,7 +72,8 @@ def test_files_edited_removed_or_added_without_the_manifest_are_listed_first(mak
         members["notes.txt"] = b"not in the manifest"
 
     report = verify_submission(make_submission(tmp_path, tamper), tmp_path / "v", reference=DEMO, runs=["dense1"], cache=demo_cache, quick=True)
-    assert report.files["tampered"] == ["experiments/answers/demo.md"] and report.files["missing"] == ["report.pdf"]
+    # the plain notebook shows the answer as it was: no longer the one its experiment makes
+    assert report.files["tampered"] == ["demo.ipynb", "experiments/answers/demo.md"] and report.files["missing"] == ["report.pdf"]
     assert report.files["unlisted"] == ["notes.txt"] and not report.ok
     assert {v.verdict for v in report.numbers} == {"reproduced"}  # the numbers themselves still reproduce
     html = (tmp_path / "v" / "verify.html").read_text()

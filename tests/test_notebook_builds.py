@@ -1,5 +1,6 @@
-"""Every shipped experiment's notebook, as the quick builds wrote it (tests/background_builds.py): executed by
-`jupyter nbconvert --execute` in a kernel where `import reportgen` fails, it reproduces the report's numbers."""
+"""Every shipped experiment's notebook, as the quick builds wrote it (tests/background_builds.py; collected after the
+unit tests so that the builds overlap them): executed by `jupyter nbconvert --execute` in a kernel where `import reportgen`
+fails, it reproduces the report's numbers."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from background_builds import execute_without_reportgen, pw12_environment, cifar_environment, mnist_environment
 from reportgen.notebook.write import METRICS_TAG
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = ["demo", "pw04", "pw09", "pw12", "sat-pa3", "i2dl-ex8"]
 
 
